@@ -1,0 +1,45 @@
+# shopcase: two commands do everything.
+#   make run   set up .venv, then execute every notebook (build/notebooks/, build/summary.md)
+#   make test  set up .venv, then run the whole test suite (unit tests, notebooks, nbval)
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.shopcase-installed
+# One BLAS thread per process: implicit's ALS asks for it, and results stay identical run to run.
+export OPENBLAS_NUM_THREADS ?= 1
+export MPLBACKEND ?= Agg
+
+.PHONY: setup run test lab notebooks lint bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "shopcase needs Python >= 3.11, found " + sys.version)'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (shopcase)" >/dev/null
+	@touch $@
+
+run: $(STAMP)
+	$(BIN)/python -m shopcase.runner run --build build
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks
+
+# Re-execute the committed notebooks in place on their default parameters (after changing one).
+notebooks: $(STAMP)
+	$(BIN)/python -m shopcase.runner refresh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_data.py
+
+clean:
+	rm -rf build data/generated .pytest_cache .ruff_cache
