@@ -8,7 +8,6 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.shopcase-installed
 # One BLAS thread per process: implicit's ALS asks for it, and results stay identical run to run.
 export OPENBLAS_NUM_THREADS ?= 1
-export MPLBACKEND ?= Agg
 
 .PHONY: setup run test lab notebooks lint bench clean
 

@@ -71,7 +71,8 @@ def load_online_retail(path: str | os.PathLike | None = None) -> OnlineRetail:
         keep &= ~newly_bad
     clean = raw[keep]
     # Duplicates are judged on the fields an event keeps (Description is not one of them).
-    duplicated = clean.duplicated(subset=["InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"])
+    event_fields = ["InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"]
+    duplicated = clean.duplicated(subset=event_fields)
     report.removed["duplicate invoice lines"] = int(duplicated.sum())
     clean = clean[~duplicated]
 
@@ -147,8 +148,14 @@ def cdnow_events(purchases: pd.DataFrame) -> pd.DataFrame:
 
 
 def movielens_100k_dir(path: str | os.PathLike | None = None) -> Path | None:
-    """The MovieLens-100k folder: ``path``, ``$SHOPCASE_ML100K`` or ``../shared/data/movielens-100k``; None if absent."""
-    candidates = [path, os.environ.get("SHOPCASE_ML100K"), PROJECT_ROOT.parent / "shared" / "data" / "movielens-100k"]
+    """The MovieLens-100k folder: ``path``, else ``$SHOPCASE_ML100K`` or ``../shared/data/movielens-100k``.
+
+    Returns None if the folder has no ``u.data``.
+    """
+    if path is not None:  # an explicit folder is the only place looked at
+        candidates = [path]
+    else:
+        candidates = [os.environ.get("SHOPCASE_ML100K"), PROJECT_ROOT.parent / "shared" / "data" / "movielens-100k"]
     for candidate in candidates:
         if candidate is not None and (Path(candidate) / "u.data").exists():
             return Path(candidate)

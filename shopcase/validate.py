@@ -74,9 +74,11 @@ def _check_number(frame: pd.DataFrame, column: str, name: str) -> None:
         _fail(name, column, n_neg, n, "negative")
 
 
-def _check_datetime(frame: pd.DataFrame, column: str, name: str, allow_missing: bool) -> pd.Series:
+def _check_datetime(frame: pd.DataFrame, column: str, name: str, allow_missing: bool) -> pd.Series | None:
+    """Check a date column; return the parsed column if it had to be converted, else None."""
     values = frame[column]
-    if not pd.api.types.is_datetime64_any_dtype(values):
+    converted = not pd.api.types.is_datetime64_any_dtype(values)
+    if converted:
         try:
             values = pd.to_datetime(values)
         except (ValueError, TypeError) as exc:
@@ -84,7 +86,7 @@ def _check_datetime(frame: pd.DataFrame, column: str, name: str, allow_missing: 
     n_missing = int(values.isna().sum())
     if n_missing and not allow_missing:
         _fail(name, column, n_missing, len(values), "missing or unparseable dates")
-    return values
+    return values if converted else None
 
 
 def validate_frame(
@@ -114,7 +116,7 @@ def validate_frame(
             _check_number(frame, column, name)
         elif kind in ("datetime", "datetime_or_missing"):
             parsed = _check_datetime(frame, column, name, allow_missing=kind.endswith("_or_missing"))
-            if parsed is not frame[column]:
+            if parsed is not None:
                 converted[column] = parsed
         elif kind == "bool":
             if not pd.api.types.is_bool_dtype(frame[column]):

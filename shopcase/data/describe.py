@@ -1,0 +1,168 @@
+"""Statistics that decide whether recommenders and churn models meet realistic data.
+
+``describe_shop`` works on any event log in shopcase's schema (generated or
+real); ``compare_to_reference`` sets a generated shop beside a real one with the
+tolerance each statistic is held to.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from shopcase.schema import EVENTS_COLUMNS
+from shopcase.validate import validate_frame
+
+STATISTICS: dict[str, str] = {
+    "customers": "customers with at least one order",
+    "items_sold": "distinct items with at least one purchase",
+    "orders": "distinct orders",
+    "top1pct_item_share": "share of purchase lines on the top 1% of items",
+    "top10pct_item_share": "share of purchase lines on the top 10% of items",
+    "zipf_exponent": "slope s of log(purchases) = c - s log(rank), over the top half of items",
+    "repeat_item_share": "share of purchase lines of an item the customer bought in an earlier order",
+    "mean_basket_size": "mean distinct items per order",
+    "median_basket_size": "median distinct items per order",
+    "median_days_between_orders": "median gap between a customer's consecutive orders, days",
+    "one_time_customer_share": "share of customers with exactly one order",
+    "orders_per_customer": "mean orders per customer",
+}
+"""Name -> meaning of every statistic ``describe_shop`` returns."""
+
+
+def _zipf_exponent(counts_desc: np.ndarray) -> float:
+    # Fit over the top half: the far tail is truncated at one purchase and would flatten the slope.
+    top = counts_desc[: max(10, len(counts_desc) // 2)]
+    ranks = np.arange(1, len(top) + 1)
+    slope, _ = np.polyfit(np.log(ranks), np.log(top), 1)
+    return float(-slope)
+
+
+def describe_shop(events: pd.DataFrame) -> pd.Series:
+    """Purchase-side statistics of an event log (see ``STATISTICS`` for each meaning).
+
+    Uses purchase lines only (``event_type == 'purchase'``); an order's time is
+    its first line's timestamp. Returns a float Series indexed by statistic name.
+    """
+    events = validate_frame(events, EVENTS_COLUMNS, "events")
+    lines = events.loc[events["event_type"].astype(str) == "purchase", ["user_id", "item_id", "order_id", "timestamp"]]
+    if lines.empty:
+        raise ValueError("events has no purchase lines: shop statistics need purchases")
+    if lines["order_id"].isna().any():
+        raise ValueError(f"events: {int(lines['order_id'].isna().sum()):,} purchase lines have no order_id")
+
+    counts = np.sort(lines.groupby("item_id", sort=False).size().to_numpy())[::-1]
+    total = counts.sum()
+    n_items = len(counts)
+
+    def top_share(fraction: float) -> float:
+        return float(counts[: max(1, int(round(fraction * n_items)))].sum() / total)
+
+    orders = lines.groupby(["user_id", "order_id"], sort=False).agg(
+        time=("timestamp", "min"), basket=("item_id", "nunique")
+    )
+    orders = orders.reset_index().sort_values(["user_id", "time", "order_id"], kind="stable")
+    gaps = orders.groupby("user_id", sort=False)["time"].diff().dropna() / pd.Timedelta(days=1)
+    orders_per_user = orders.groupby("user_id", sort=False).size()
+
+    # A line repeats an item when the customer bought it in an earlier order.
+    in_time_order = lines.sort_values(["timestamp", "order_id"], kind="stable")
+    first_order = in_time_order.groupby(["user_id", "item_id"], sort=False)["order_id"].transform("first")
+    repeat = in_time_order["order_id"].to_numpy() != first_order.to_numpy()
+
+    return pd.Series(
+        {
+            "customers": float(len(orders_per_user)),
+            "items_sold": float(n_items),
+            "orders": float(len(orders)),
+            "top1pct_item_share": top_share(0.01),
+            "top10pct_item_share": top_share(0.10),
+            "zipf_exponent": _zipf_exponent(counts),
+            "repeat_item_share": float(repeat.mean()),
+            "mean_basket_size": float(orders["basket"].mean()),
+            "median_basket_size": float(orders["basket"].median()),
+            "median_days_between_orders": float(gaps.median()) if len(gaps) else float("nan"),
+            "one_time_customer_share": float((orders_per_user == 1).mean()),
+            "orders_per_customer": float(orders_per_user.mean()),
+        },
+        name="value",
+    )
+
+
+TOLERANCES: dict[str, tuple[str, float]] = {
+    "top1pct_item_share": ("absolute", 0.03),
+    "top10pct_item_share": ("absolute", 0.05),
+    "zipf_exponent": ("absolute", 0.12),
+    "repeat_item_share": ("absolute", 0.05),
+    "median_days_between_orders": ("relative", 0.30),
+    "one_time_customer_share": ("absolute", 0.06),
+    "orders_per_customer": ("relative", 0.25),
+}
+"""How far a generated shop's statistic may lie from the real shop's: (kind, bound)."""
+
+DIFFERENT_ON_PURPOSE: dict[str, str] = {
+    "mean_basket_size": "Online Retail's customers are mostly wholesalers (about 15 distinct items an invoice); "
+    "a consumer shop's basket holds one or two.",
+    "median_basket_size": "as mean_basket_size",
+    "customers": "scale is a parameter",
+    "items_sold": "scale is a parameter",
+    "orders": "scale is a parameter",
+}
+"""Statistics a consumer shop should not copy from Online Retail, and why."""
+
+
+def compare_to_reference(shop: pd.Series, reference: pd.Series) -> pd.DataFrame:
+    """Set two ``describe_shop`` results side by side with each statistic's tolerance.
+
+    Columns: ``generated``, ``reference``, ``difference`` (generated - reference),
+    ``tolerance`` (text), ``within`` (bool, NaN-free; ``True`` for statistics that
+    differ on purpose is not claimed: they get ``None``) and ``note``.
+    """
+    rows = []
+    for name in STATISTICS:
+        gen, ref = float(shop[name]), float(reference[name])
+        row = {"statistic": name, "generated": gen, "reference": ref, "difference": gen - ref}
+        if name in TOLERANCES:
+            kind, bound = TOLERANCES[name]
+            allowed = bound if kind == "absolute" else bound * abs(ref)
+            row |= {"tolerance": f"±{bound:g}" + (" x reference" if kind == "relative" else ""),
+                    "within": bool(abs(gen - ref) <= allowed), "note": ""}
+        else:
+            row |= {"tolerance": "", "within": None, "note": DIFFERENT_ON_PURPOSE.get(name, "")}
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("statistic")
+
+
+def funnel(events: pd.DataFrame) -> pd.DataFrame:
+    """Sessions reaching each funnel step: ``step, sessions, share_of_sessions, conversion_from_previous``."""
+    events = validate_frame(events, EVENTS_COLUMNS, "events")
+    kinds = events["event_type"].astype(str)
+    reached = {step: events.loc[kinds == step, "session_id"].nunique() for step in ("view", "cart", "purchase")}
+    total = events["session_id"].nunique()
+    frame = pd.DataFrame({"step": list(reached), "sessions": list(reached.values())})
+    frame["share_of_sessions"] = frame["sessions"] / total
+    frame["conversion_from_previous"] = frame["sessions"] / frame["sessions"].shift(1)
+    return frame
+
+
+def purchases_in_top_categories(events: pd.DataFrame, taste: np.ndarray, item_category: np.ndarray,
+                                top: int = 2) -> dict[str, float]:
+    """Is there signal to learn? Share of purchase lines in each buyer's ``top`` latent categories.
+
+    ``taste`` is users x categories (rows indexed by ``user_id - 1``) and
+    ``item_category`` the category index of each item (``item_id - 1``), as in
+    ``GroundTruth``. ``chance`` is the share expected if buyers ignored their
+    tastes and bought with the shop's overall category mix. Returns
+    ``{'observed': ..., 'chance': ..., 'lift': observed / chance}``.
+    """
+    lines = events[events["event_type"].astype(str) == "purchase"]
+    if lines.empty:
+        raise ValueError("events has no purchase lines")
+    users = lines["user_id"].to_numpy() - 1
+    category = item_category[lines["item_id"].to_numpy() - 1]
+    top_categories = np.argsort(-taste, axis=1, kind="stable")[:, :top]
+    in_top = (top_categories[users] == category[:, None]).any(axis=1)
+    mix = np.bincount(category, minlength=taste.shape[1]) / len(category)
+    chance = mix[top_categories[users]].sum(axis=1)
+    observed = float(in_top.mean())
+    return {"observed": observed, "chance": float(chance.mean()), "lift": observed / float(chance.mean())}

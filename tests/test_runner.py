@@ -1,0 +1,44 @@
+import json
+
+import nbformat
+import pytest
+
+from shopcase.runner import NotebookFailed, execute_notebook, list_notebooks
+from shopcase.summary import record_figures, write_summary
+
+
+def test_record_figures_writes_json_only_when_asked(tmp_path):
+    table = record_figures("01_x", {"events": 10, "share": 0.25}, None)
+    assert table["figure"].tolist() == ["events", "share"]
+    assert not list(tmp_path.iterdir())
+    path = tmp_path / "figures" / "01_x.json"
+    record_figures("01_x", {"events": 10, "share": 0.25}, path)
+    assert json.loads(path.read_text()) == {"notebook": "01_x", "figures": {"events": 10, "share": 0.25}}
+    with pytest.raises(ValueError, match="figures is empty"):
+        record_figures("01_x", {}, None)
+
+
+def test_summary_gathers_every_notebook(tmp_path):
+    record_figures("01_a", {"events": 1234567}, tmp_path / "01_a.json")
+    record_figures("02_b", {"ndcg@10": 0.123456}, tmp_path / "02_b.json")
+    text = write_summary(tmp_path, tmp_path / "summary.md").read_text()
+    assert "## 01_a" in text and "| events | 1,234,567 |" in text
+    assert "## 02_b" in text and "| ndcg@10 | 0.1235 |" in text
+
+
+def test_a_failing_cell_is_named(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("raise ValueError('broken on purpose')")]
+    source = tmp_path / "99_broken.ipynb"
+    nbformat.write(nb, source)
+    with pytest.raises(NotebookFailed, match=r"99_broken.ipynb: cell 2 failed with ValueError: broken on purpose"):
+        execute_notebook(source, tmp_path / "out" / "99_broken.ipynb")
+
+
+def test_list_notebooks_is_ordered_and_filters():
+    names = [p.name for p in list_notebooks()]
+    assert names == sorted(names) and names[0].startswith("01_")
+    assert [p.name for p in list_notebooks(only=["01"])] == [names[0]]
+    with pytest.raises(ValueError, match="no notebooks found"):
+        list_notebooks(only=["77"])
