@@ -6,6 +6,7 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.shopcase-installed
+ORACLES := recommenders==1.2.1
 # One BLAS thread per process: implicit's ALS asks for it, and results stay identical run to run.
 export OPENBLAS_NUM_THREADS ?= 1
 
@@ -18,14 +19,17 @@ $(STAMP): pyproject.toml Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@# Microsoft Recommenders is only a test oracle for metrics; its full install pins pandas<3, so no deps.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps "$(ORACLES)"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (shopcase)" >/dev/null
 	@touch $@
 
 run: $(STAMP)
 	$(BIN)/python -m shopcase.runner run --build build
 
+# Cross-checks against independent implementations must run, not skip, under make test.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	SHOPCASE_REQUIRE_CROSSCHECKS=1 $(BIN)/python -m pytest
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks
