@@ -1,0 +1,298 @@
+"""The one interface every recommender shares: fit, recommend, similar_items.
+
+The base does all the common work once: validation, the id <-> index mapping,
+the sparse ``users x items`` matrix, batching users in memory-bounded chunks,
+excluding seen items, deterministic top-n and the cold-start path. A model only
+says how to score a chunk of users (``_score``) and a chunk of items
+(``_similar``).
+
+Conventions (tested in ``tests/recommend``):
+
+* Scores are float64. ``recommend`` returns ``user_id, item_id, score, rank``
+  (``rank`` 1 = best), users in request order; ties are broken by item index,
+  i.e. by the sorted item id, lower first.
+* Which items a model may return: models with ``_positive_only = True`` (the
+  neighbourhood and content models) return only items with a score > 0, since 0
+  means "no evidence". ``Popularity`` and ``EASE`` return every unseen item with
+  a finite score, so a user always gets ``min(n, items not yet seen)`` items.
+  A list can therefore be shorter than ``n``; it is never padded.
+* Users unknown at fit time (cold start) get the popularity ranking: summed
+  interaction strength per item, over every item the model knows (zero-strength
+  catalogue items last, by index), so they always get ``min(n, n_items)`` items.
+* Requested ids must be unique (duplicates raise ``ValueError``) and not missing.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from typing import ClassVar, Self
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from shopcase.recommend._topn import top_n_dense
+from shopcase.schema import INTERACTIONS_COLUMNS
+from shopcase.validate import require_positive_int, validate_frame
+
+CHUNK_CELLS: int = 5_000_000
+"""Dense cells per chunk of scores: 40 MB of float64; top-n temporaries bring the peak to ~150 MB."""
+
+METHODS: tuple[str, ...] = ("collaborative", "content", "hybrid")
+"""The reference API's ``method`` names for ``recommend_for_user``."""
+
+
+def check_number(value: object, name: str, *, minimum: float = 0.0, strict: bool = False) -> float:
+    """Return ``value`` as a finite float ``>= minimum`` (``>`` if ``strict``), else raise ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    number = float(value)
+    if not np.isfinite(number) or number < minimum or (strict and number == minimum):
+        bound = ">" if strict else ">="
+        raise ValueError(f"{name} must be finite and {bound} {minimum}, got {value!r}")
+    return number
+
+
+def as_id_index(ids: object, name: str) -> pd.Index:
+    """Requested ids as a ``pd.Index``; a single id (or a string) is wrapped in a list.
+
+    Raises ``ValueError`` on missing ids and on duplicates (a request names each id once).
+    """
+    if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
+        ids = [ids]
+    index = pd.Index(
+        list(ids) if not isinstance(ids, (pd.Index, pd.Series, np.ndarray)) else ids, tupleize_cols=False
+    )
+    if index.hasnans:
+        raise ValueError(f"{name} contains {int(index.isna().sum())} missing (NaN/None) id(s)")
+    if index.has_duplicates:
+        dups = index[index.duplicated()].unique()[:10].tolist()
+        raise ValueError(f"{name} contains duplicated ids (e.g. {dups}); request each id once")
+    return index
+
+
+def _sorted_unique(values: pd.Series | pd.Index) -> pd.Index:
+    """Unique ids sorted (first-seen order if the ids do not sort, e.g. mixed str and int)."""
+    index = pd.Index(pd.unique(values), tupleize_cols=False)
+    try:
+        return index.sort_values()
+    except TypeError:
+        return index
+
+
+def _empty_frame(columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns[:2]})
+    frame[columns[2]] = pd.Series([], dtype=np.float64)
+    frame[columns[3]] = pd.Series([], dtype=np.int64)
+    return frame
+
+
+class BaseRecommender(BaseEstimator, ABC):
+    """Base of every shopcase recommender (scikit-learn conventions: params untouched in ``__init__``).
+
+    Learned attributes: ``user_ids_``, ``item_ids_`` (sorted unique ids, numpy
+    arrays), ``user_index_``, ``item_index_`` (``pd.Index`` lookups id -> row),
+    ``user_items_`` (``scipy.sparse.csr_matrix`` users x items, float64
+    strengths), ``item_popularity_`` (summed strength per item, shape ``n_items``).
+    Subclasses take a ``chunk_rows`` parameter: rows scored at once (``None``
+    sizes chunks so that one dense chunk holds at most ``CHUNK_CELLS`` cells).
+    """
+
+    _positive_only: ClassVar[bool] = True
+    """True: a score <= 0 means "no evidence" and the item is not returned."""
+    _kind: ClassVar[str] = "collaborative"
+    """Which reference ``method`` this model provides: collaborative, content, popularity or hybrid."""
+
+    chunk_rows: int | None
+
+    # --- fitting -----------------------------------------------------------------
+    def fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None = None) -> Self:
+        """Learn from ``interactions`` (``user_id, item_id, rating``; rating > 0, one row per pair).
+
+        ``item_features`` is the catalogue, used by models that need it (ContentBased,
+        Hybrid with one). Raises ``ValueError`` on bad input. Returns ``self``.
+        """
+        frame = validate_frame(interactions, INTERACTIONS_COLUMNS, "interactions", key=["user_id", "item_id"])
+        n_zero = int((frame["rating"] == 0).sum())
+        if n_zero:
+            raise ValueError(
+                f"interactions: column 'rating' has {n_zero:,} of {len(frame):,} rows equal to 0; "
+                "strengths must be > 0 (drop those rows)"
+            )
+        if self.chunk_rows is not None:
+            require_positive_int(self.chunk_rows, "chunk_rows")
+        catalogue_ids = self._catalogue_item_ids(item_features)
+        items = (
+            frame["item_id"]
+            if catalogue_ids is None
+            else pd.concat([frame["item_id"], pd.Series(catalogue_ids)], ignore_index=True)
+        )
+        self.user_index_ = _sorted_unique(frame["user_id"])
+        self.item_index_ = _sorted_unique(items)
+        self.user_ids_ = self.user_index_.to_numpy()
+        self.item_ids_ = self.item_index_.to_numpy()
+        rows = self.user_index_.get_indexer(frame["user_id"])
+        cols = self.item_index_.get_indexer(frame["item_id"])
+        self.user_items_ = sp.csr_matrix(
+            (frame["rating"].to_numpy(dtype=np.float64), (rows, cols)),
+            shape=(len(self.user_index_), len(self.item_index_)),
+        )
+        self.item_popularity_ = np.asarray(self.user_items_.sum(axis=0), dtype=np.float64).ravel()
+        self._fit(frame, item_features)
+        return self
+
+    def _catalogue_item_ids(self, item_features: pd.DataFrame | None) -> pd.Series | None:
+        """Item ids known from the catalogue beyond those in the interactions (None: ignore it)."""
+        return None
+
+    @abstractmethod
+    def _fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None) -> None:
+        """Model-specific learning; ids are mapped and ``user_items_`` is built already."""
+
+    @abstractmethod
+    def _score(self, user_rows: np.ndarray) -> np.ndarray | sp.spmatrix:
+        """Scores of every item for the users at ``user_rows``: shape ``len(user_rows) x n_items``."""
+
+    @abstractmethod
+    def _similar(self, item_rows: np.ndarray) -> np.ndarray | sp.spmatrix:
+        """Similarity of every item to the items at ``item_rows``: shape ``len(item_rows) x n_items``."""
+
+    def _cold_start_scores(self) -> np.ndarray:
+        """Scores for users unknown at fit time (shape ``n_items``): popularity."""
+        return self.item_popularity_
+
+    # --- the common machinery ---------------------------------------------------------
+    @property
+    def n_items_(self) -> int:
+        return len(self.item_ids_)
+
+    def _row_width(self) -> int:
+        """Widest per-row intermediate of scoring (cells); chunks hold ``CHUNK_CELLS // width`` rows."""
+        return self.n_items_
+
+    def _chunk_size(self) -> int:
+        if self.chunk_rows is not None:
+            return require_positive_int(self.chunk_rows, "chunk_rows")
+        return max(1, CHUNK_CELLS // max(1, self._row_width()))
+
+    def _chunks(self, rows: np.ndarray) -> Iterable[np.ndarray]:
+        size = self._chunk_size()
+        for start in range(0, len(rows), size):
+            yield rows[start : start + size]
+
+    def _as_candidates(self, scores: np.ndarray | sp.spmatrix) -> np.ndarray:
+        """Dense writable float64 copy with ``-inf`` wherever an item may not be returned."""
+        dense = scores.toarray() if sp.issparse(scores) else np.array(scores, dtype=np.float64)
+        dense = dense.astype(np.float64, copy=False)
+        bad = ~np.isfinite(dense)
+        if self._positive_only:
+            bad |= dense <= 0
+        dense[bad] = -np.inf
+        return dense
+
+    def _chunk_scores(self, user_rows: np.ndarray, exclude_seen: bool) -> np.ndarray:
+        """Candidate scores (``len(user_rows) x n_items``, ``-inf`` = not returnable)."""
+        scores = self._as_candidates(self._score(user_rows))
+        if exclude_seen:
+            seen = self.user_items_[user_rows]
+            scores[np.repeat(np.arange(len(user_rows)), np.diff(seen.indptr)), seen.indices] = -np.inf
+        return scores
+
+    def _similar_scores(self, item_rows: np.ndarray) -> np.ndarray:
+        """Candidate similarities (``len(item_rows) x n_items``); an item is never similar to itself."""
+        scores = self._as_candidates(self._similar(item_rows))
+        scores[np.arange(len(item_rows)), item_rows] = -np.inf
+        return scores
+
+    def _top_n_rows(
+        self, user_rows: np.ndarray, n: int, exclude_seen: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Top-n of one chunk as flat arrays ``(position in chunk, item index, score, rank)``."""
+        scores = self._chunk_scores(user_rows, exclude_seen)
+        pos, col, rank = top_n_dense(scores, n)
+        return pos, col, scores[pos, col], rank
+
+    # --- public API ------------------------------------------------------------------
+    def recommend(self, user_ids: Iterable[object], n: int = 10, exclude_seen: bool = True) -> pd.DataFrame:
+        """Top-``n`` items for each user: DataFrame ``user_id, item_id, score, rank``.
+
+        ``user_ids`` is a list-like of unique ids (a single id is accepted too).
+        Users are processed in chunks; unknown users get the popularity ranking.
+        ``exclude_seen`` drops items the user interacted with in the training data.
+        """
+        check_is_fitted(self)
+        n = require_positive_int(n, "n")
+        users = as_id_index(user_ids, "user_ids")
+        rows = self.user_index_.get_indexer(users)
+        known = np.flatnonzero(rows >= 0)
+        parts = []
+        for chunk in self._chunks(known):
+            pos, col, score, rank = self._top_n_rows(rows[chunk], n, exclude_seen)
+            parts.append((chunk[pos], col, score, rank))
+        cold = np.flatnonzero(rows < 0)
+        if len(cold):
+            scores = np.array(self._cold_start_scores(), dtype=np.float64)[None, :]
+            scores[~np.isfinite(scores)] = -np.inf
+            _, col, rank = top_n_dense(scores, n)
+            parts.append(
+                (
+                    np.repeat(cold, len(col)),
+                    np.tile(col, len(cold)),
+                    np.tile(scores[0, col], len(cold)),
+                    np.tile(rank, len(cold)),
+                )
+            )
+        return self._assemble(users, parts, ["user_id", "item_id", "score", "rank"])
+
+    def similar_items(self, item_ids: Iterable[object], n: int = 10) -> pd.DataFrame:
+        """Top-``n`` most similar other items: DataFrame ``item_id, similar_item_id, score, rank``.
+
+        Raises ``ValueError`` naming any item the model does not know.
+        """
+        check_is_fitted(self)
+        n = require_positive_int(n, "n")
+        items = as_id_index(item_ids, "item_ids")
+        rows = self.item_index_.get_indexer(items)
+        if (rows < 0).any():
+            unknown = items[rows < 0][:10].tolist()
+            raise ValueError(f"similar_items: {int((rows < 0).sum())} unknown item id(s), e.g. {unknown}")
+        parts = []
+        for chunk in self._chunks(np.arange(len(rows))):
+            scores = self._similar_scores(rows[chunk])
+            pos, col, rank = top_n_dense(scores, n)
+            parts.append((chunk[pos], col, scores[pos, col], rank))
+        return self._assemble(items, parts, ["item_id", "similar_item_id", "score", "rank"])
+
+    def recommend_for_user(
+        self, user_id: object, n_recommendations: int = 5, method: str | None = None
+    ) -> list[object]:
+        """The reference API: a list of up to ``n_recommendations`` item ids for one user.
+
+        ``method`` may be None or the reference method this model provides (e.g.
+        'collaborative' for ItemKNN); combining methods is ``Hybrid``'s job.
+        """
+        if method is not None and method != self._kind:
+            if method not in METHODS:
+                raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
+            raise ValueError(
+                f"{type(self).__name__} provides method {self._kind!r} only, not {method!r}; use Hybrid"
+            )
+        return self.recommend([user_id], n=n_recommendations)["item_id"].tolist()
+
+    def _assemble(self, keys: pd.Index, parts: list[tuple], columns: list[str]) -> pd.DataFrame:
+        if not parts or sum(len(p[0]) for p in parts) == 0:
+            return _empty_frame(columns)
+        pos, col, score, rank = (np.concatenate(a) for a in zip(*parts, strict=True))
+        order = np.lexsort((rank, pos))
+        pos, col, score, rank = pos[order], col[order], score[order], rank[order]
+        return pd.DataFrame(
+            {
+                columns[0]: keys.take(pos),
+                columns[1]: self.item_index_.take(col),
+                columns[2]: score.astype(np.float64),
+                columns[3]: rank.astype(np.int64),
+            }
+        )

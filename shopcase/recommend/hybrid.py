@@ -1,0 +1,265 @@
+"""Hybrid recommender: a weighted blend of normalised scores, or the reference's alternating lists."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Self
+
+import numpy as np
+import pandas as pd
+from scipy.stats import rankdata
+from sklearn.base import clone
+from sklearn.utils.validation import check_is_fitted
+
+from shopcase.recommend.base import METHODS, BaseRecommender, check_number
+from shopcase.validate import require_columns, require_positive_int, validate_frame
+
+STRATEGIES: tuple[str, ...] = ("blend", "alternate")
+NORMALISATIONS: tuple[str, ...] = ("minmax", "rank")
+
+Metric = Callable[[pd.DataFrame, pd.DataFrame, int], float]
+"""``metric(recommendations, truth, k) -> float``, higher is better."""
+
+
+def normalise_rows(scores: np.ndarray, method: str) -> np.ndarray:
+    """Per-row normalisation of candidate scores (``-inf`` = not a candidate) to [0, 1].
+
+    ``'minmax'``: ``(s - min) / (max - min)`` over the row's candidates (1 if they
+    are all equal). ``'rank'``: rank among the row's candidates / their number
+    (best = 1, ties averaged). Non-candidates get 0. Shape is kept.
+    """
+    ok = np.isfinite(scores)
+    if method == "minmax":
+        low = np.where(ok, scores, np.inf).min(axis=1, keepdims=True)
+        high = np.where(ok, scores, -np.inf).max(axis=1, keepdims=True)
+        span = high - low
+        with np.errstate(invalid="ignore"):
+            scaled = np.where(span > 0, (scores - low) / np.where(span > 0, span, 1.0), 1.0)
+        return np.where(ok, scaled, 0.0)
+    # Non-candidates (-inf) take the lowest ranks; shifting by their count ranks the candidates 1..m.
+    ranks = rankdata(scores, method="average", axis=1)
+    n_bad = (~ok).sum(axis=1, keepdims=True)
+    n_ok = np.maximum(ok.sum(axis=1, keepdims=True), 1)
+    return np.where(ok, (ranks - n_bad) / n_ok, 0.0)
+
+
+def _interleave(first: Sequence[int], second: Sequence[int], n: int) -> list[int]:
+    """The reference's ``_combine_recommendations``: alternate two lists, skipping repeats."""
+    combined: list[int] = []
+    for i in range(n):
+        if i < len(first) and first[i] not in combined:
+            combined.append(first[i])
+        if len(combined) >= n:
+            break
+        if i < len(second) and second[i] not in combined:
+            combined.append(second[i])
+        if len(combined) >= n:
+            break
+    return combined[:n]
+
+
+class Hybrid(BaseRecommender):
+    """Combine already-constructed models (each is cloned and fitted in ``fit``; see ``models_``).
+
+    ``strategy='blend'``: each model's candidate scores (seen items removed) are
+    normalised per user (``normalisation='minmax'`` or ``'rank'``, see
+    ``normalise_rows``) and summed with ``weights`` (default: equal); an item is a
+    candidate if any model with a positive weight scores it. ``'alternate'``: the
+    reference's interleaving of the first two models' top lists (weights
+    ignored; score = 1 / rank), kept as a baseline to compare against.
+    ``similar_items`` always blends. The item universe is the union of the
+    models' items (a content model knows catalogue items nobody bought yet).
+    Unknown users get popularity, as in every model.
+
+    ``recommend_for_user(..., method='collaborative'|'content'|'hybrid')`` keeps
+    the reference API: the first collaborative model, the content model, or this blend.
+    """
+
+    _positive_only = False
+    _kind = "hybrid"
+
+    def __init__(
+        self,
+        models: Sequence[BaseRecommender],
+        weights: Sequence[float] | None = None,
+        strategy: str = "blend",
+        normalisation: str = "minmax",
+        chunk_rows: int | None = None,
+    ) -> None:
+        self.models = models
+        self.weights = weights
+        self.strategy = strategy
+        self.normalisation = normalisation
+        self.chunk_rows = chunk_rows
+
+    def _checked_weights(self) -> np.ndarray:
+        """Validate the set-up; return the weights (shape ``len(models)``)."""
+        models = self.models
+        if not isinstance(models, (list, tuple)) or not models:
+            raise ValueError("Hybrid needs a non-empty list of models")
+        for model in models:
+            if not isinstance(model, BaseRecommender):
+                raise ValueError(f"Hybrid models must be shopcase recommenders, got {type(model).__name__}")
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}")
+        if self.normalisation not in NORMALISATIONS:
+            raise ValueError(f"normalisation must be one of {NORMALISATIONS}, got {self.normalisation!r}")
+        if self.strategy == "alternate" and len(models) < 2:
+            raise ValueError("strategy='alternate' needs at least two models")
+        if self.weights is None:
+            return np.ones(len(models))
+        weights = list(self.weights)
+        if len(weights) != len(models):
+            raise ValueError(f"weights has {len(weights)} values for {len(models)} models")
+        weights = np.array([check_number(w, "each weight") for w in weights])
+        if weights.sum() == 0:
+            raise ValueError("weights are all zero")
+        return weights
+
+    def fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None = None) -> Self:
+        """Fit a clone of every model on the same data; see ``BaseRecommender.fit``."""
+        self._checked_weights()
+        return super().fit(interactions, item_features)
+
+    def _catalogue_item_ids(self, item_features: pd.DataFrame | None) -> pd.Series | None:
+        known = [m._catalogue_item_ids(item_features) for m in self.models]
+        known = [pd.Series(ids) for ids in known if ids is not None]
+        return pd.concat(known, ignore_index=True) if known else None
+
+    def _fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None) -> None:
+        self.models_ = [clone(m).fit(interactions, item_features) for m in self.models]
+        # Every model saw the same interactions, so user rows agree; items map into the union.
+        self.item_maps_ = [self.item_index_.get_indexer(m.item_index_) for m in self.models_]
+
+    def _row_width(self) -> int:
+        # A blend holds its total, the candidate mask, one model's scores and normalisation
+        # temporaries (~3 arrays of n_items), and each model's own chunk must stay in budget too.
+        return max([3 * self.n_items_] + [m._row_width() for m in self.models_])
+
+    def _blend(self, per_model: Iterable[np.ndarray | None], n_rows: int) -> np.ndarray:
+        """Weighted sum of normalised candidate scores in this model's item space; ``-inf`` = none.
+
+        ``per_model`` is consumed lazily, so only one model's chunk of scores is alive at a time.
+        """
+        total = np.zeros((n_rows, self.n_items_))
+        candidate = np.zeros((n_rows, self.n_items_), dtype=bool)
+        for scores, weight, cols in zip(per_model, self._checked_weights(), self.item_maps_, strict=True):
+            if scores is None:
+                continue
+            total[:, cols] += weight * normalise_rows(scores, self.normalisation)
+            candidate[:, cols] |= np.isfinite(scores)
+        total[~candidate] = -np.inf
+        return total
+
+    def _chunk_scores(self, user_rows: np.ndarray, exclude_seen: bool) -> np.ndarray:
+        # Seen items are removed inside each model first, so normalisation only sees real candidates.
+        weights = self._checked_weights()
+        per_model = (
+            m._chunk_scores(user_rows, exclude_seen) if w > 0 else None
+            for m, w in zip(self.models_, weights, strict=True)
+        )
+        return self._blend(per_model, len(user_rows))
+
+    def _score(self, user_rows: np.ndarray) -> np.ndarray:
+        return self._chunk_scores(user_rows, exclude_seen=False)
+
+    def _similar(self, item_rows: np.ndarray) -> np.ndarray:
+        ids = self.item_index_.take(item_rows)
+
+        def per_model() -> Iterator[np.ndarray | None]:
+            for model, weight in zip(self.models_, self._checked_weights(), strict=True):
+                if weight == 0:
+                    yield None
+                    continue
+                sub_rows = model.item_index_.get_indexer(ids)
+                scores = np.full((len(item_rows), model.n_items_), -np.inf)
+                known = sub_rows >= 0  # an item a model does not know gets no opinion from it
+                if known.any():
+                    scores[known] = model._similar_scores(sub_rows[known])
+                yield scores
+
+        return self._blend(per_model(), len(item_rows))
+
+    def _top_n_rows(
+        self, user_rows: np.ndarray, n: int, exclude_seen: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        if self.strategy == "blend":
+            return super()._top_n_rows(user_rows, n, exclude_seen)
+        lists = []
+        for model, cols in zip(self.models_[:2], self.item_maps_[:2], strict=True):
+            pos, col, _, _ = model._top_n_rows(user_rows, n, exclude_seen)
+            cuts = np.searchsorted(pos, np.arange(1, len(user_rows)))
+            lists.append([cols[c].tolist() for c in np.split(col, cuts)])
+        pos_out, col_out = [], []
+        for row, (first, second) in enumerate(zip(*lists, strict=True)):
+            combined = _interleave(first, second, n)
+            pos_out += [row] * len(combined)
+            col_out += combined
+        pos_arr, col_arr = np.asarray(pos_out, dtype=np.int64), np.asarray(col_out, dtype=np.int64)
+        starts = np.searchsorted(pos_arr, np.arange(len(user_rows)))
+        rank = np.arange(len(pos_arr)) - starts[pos_arr] + 1
+        return pos_arr, col_arr, 1.0 / rank, rank
+
+    def recommend_for_user(
+        self, user_id: object, n_recommendations: int = 5, method: str | None = "hybrid"
+    ) -> list[object]:
+        """Reference API: item ids from the first collaborative model, the content model, or the blend."""
+        check_is_fitted(self)
+        method = "hybrid" if method is None else method
+        if method not in METHODS:
+            raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
+        if method == "hybrid":
+            return super().recommend_for_user(user_id, n_recommendations)
+        for model in self.models_:
+            if model._kind == method:
+                return model.recommend_for_user(user_id, n_recommendations)
+        raise ValueError(f"method={method!r} needs a {method} model in this Hybrid; it has none")
+
+
+def precision_at_k(recommendations: pd.DataFrame, truth: pd.DataFrame, k: int) -> float:
+    """Mean over the users in ``truth`` of (hits in their top-``k``) / ``k``; users with no list count 0."""
+    top = recommendations.loc[recommendations["rank"] <= k, ["user_id", "item_id"]]
+    pairs = truth[["user_id", "item_id"]].drop_duplicates()
+    hits = top.merge(pairs, on=["user_id", "item_id"]).groupby("user_id").size()
+    users = pairs["user_id"].unique()
+    return float(hits.reindex(users, fill_value=0).sum() / (k * len(users)))
+
+
+def tune_blend_weights(
+    models: Sequence[BaseRecommender],
+    train: pd.DataFrame,
+    validation: pd.DataFrame,
+    grid: Iterable[Sequence[float]],
+    k: int = 10,
+    metric: Metric | None = None,
+    item_features: pd.DataFrame | None = None,
+    normalisation: str = "minmax",
+) -> tuple[tuple[float, ...], pd.DataFrame]:
+    """Pick blend weights on a caller-given validation split (never the test split).
+
+    Fits one ``Hybrid(models)`` on ``train`` once, then for each weight vector in
+    ``grid`` recommends ``k`` items to every user of ``validation`` (``user_id,
+    item_id`` of held-out interactions; users unknown in ``train`` get the cold-start
+    list, they are not skipped) and scores them with ``metric(recs, validation, k)``
+    (default ``precision_at_k``). Returns the best weights (first best in grid
+    order) and a DataFrame ``weights, metric`` with one row per grid point.
+    """
+    k = require_positive_int(k, "k")
+    metric = precision_at_k if metric is None else metric
+    require_columns(validation, ["user_id", "item_id"], "validation")
+    truth = validate_frame(
+        validation[["user_id", "item_id"]],
+        {"user_id": "id", "item_id": "id"},
+        "validation",
+        key=["user_id", "item_id"],
+    )
+    hybrid = Hybrid(list(models), normalisation=normalisation).fit(train, item_features)
+    users = truth["user_id"].unique()
+    rows = []
+    for weights in grid:
+        hybrid.set_params(weights=tuple(float(w) for w in weights))
+        rows.append((hybrid.weights, float(metric(hybrid.recommend(users, n=k), truth, k))))
+    if not rows:
+        raise ValueError("grid is empty")
+    results = pd.DataFrame(rows, columns=["weights", "metric"])
+    return results["weights"].iloc[int(np.argmax(results["metric"].to_numpy()))], results

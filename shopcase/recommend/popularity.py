@@ -1,0 +1,58 @@
+"""Most-popular items: the non-personalised baseline and every model's cold-start fallback."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from shopcase.recommend.base import BaseRecommender, check_number
+from shopcase.schema import INTERACTIONS_COLUMNS
+from shopcase.validate import validate_frame
+
+
+class Popularity(BaseRecommender):
+    """Rank items by summed interaction strength, optionally decayed with age.
+
+    With ``recency_half_life_days`` set, ``interactions`` must have a
+    ``timestamp`` column; each row then weighs ``0.5 ** (age_days / half_life)``,
+    the age measured from the latest timestamp in the data (never from today, so
+    a refit on the same data gives the same ranking). Every known item is
+    returnable (score >= 0), so each user gets ``min(n, unseen items)`` items.
+    ``similar_items`` is non-personalised too: the most popular other items.
+
+    Learned: ``scores_`` (shape ``n_items``, strength units).
+    """
+
+    _positive_only = False
+    _kind = "popularity"
+
+    def __init__(self, recency_half_life_days: float | None = None, chunk_rows: int | None = None) -> None:
+        self.recency_half_life_days = recency_half_life_days
+        self.chunk_rows = chunk_rows
+
+    def _fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None) -> None:
+        if self.recency_half_life_days is None:
+            self.scores_ = self.item_popularity_.copy()
+            return
+        half_life = check_number(self.recency_half_life_days, "recency_half_life_days", strict=True)
+        if "timestamp" not in interactions.columns:
+            raise ValueError(
+                "recency_half_life_days needs a 'timestamp' column in interactions; "
+                f"it has {list(interactions.columns)}"
+            )
+        schema = {**INTERACTIONS_COLUMNS, "timestamp": "datetime"}
+        frame = validate_frame(interactions, schema, "interactions", key=["user_id", "item_id"])
+        stamps = frame["timestamp"]
+        age_days = ((stamps.max() - stamps) / pd.Timedelta(days=1)).to_numpy(dtype=np.float64)
+        weight = frame["rating"].to_numpy(dtype=np.float64) * 0.5 ** (age_days / half_life)
+        cols = self.item_index_.get_indexer(frame["item_id"])
+        self.scores_ = np.bincount(cols, weights=weight, minlength=self.n_items_).astype(np.float64)
+
+    def _score(self, user_rows: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(self.scores_, (len(user_rows), self.n_items_))
+
+    def _similar(self, item_rows: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(self.scores_, (len(item_rows), self.n_items_))
+
+    def _cold_start_scores(self) -> np.ndarray:
+        return self.scores_
