@@ -124,7 +124,8 @@ def scale_table(args: argparse.Namespace) -> None:
         pair = [results.get("ItemKNN", {}), results.get("implicit-cosine", {})]
         if all("total_s" in r for r in pair):
             ratio = results["ItemKNN"]["total_s"] / results["implicit-cosine"]["total_s"]
-            print(f"\nItemKNN / implicit CosineRecommender (K={K_NEIGHBOURS} + 1, the same neighbours), fit + recommend-all time: {ratio:.2f}x")
+            print(f"\nItemKNN / implicit CosineRecommender (K={K_NEIGHBOURS} + 1, the same neighbours), "
+                  f"fit + recommend-all time: {ratio:.2f}x")
 
 
 SEED_CHILD = r"""

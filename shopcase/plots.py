@@ -82,3 +82,29 @@ def funnel_chart(funnel_table: pd.DataFrame) -> plt.Figure:
     ax.set_title("Funnel: view -> cart -> purchase")
     fig.tight_layout()
     return fig
+
+
+def scaling_curves(table: pd.DataFrame) -> plt.Figure:
+    """Seconds and peak memory against users, one line per model (``scaling_curve`` output)."""
+    fig, (ax_time, ax_mem) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for name, rows in table.groupby("model", sort=False):
+        ax_time.plot(rows["users"], rows["seconds"], marker="o", label=name)
+        ax_mem.plot(rows["users"], rows["peak_mb"], marker="o", label=name)
+    ax_time.set(xlabel="users", ylabel="seconds: fit + top-10 for every user", yscale="log",
+                title="Time")
+    ax_mem.set(xlabel="users", ylabel="peak traced memory (MiB)", title="Memory")
+    ax_time.legend()
+    fig.tight_layout()
+    return fig
+
+
+def metric_lines(table: pd.DataFrame, x: str, y: str, hue: str | None = None, logx: bool = False,
+                 title: str = "") -> plt.Figure:
+    """``y`` against ``x`` from a tidy table, one line per value of ``hue``."""
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    sns.lineplot(data=table, x=x, y=y, hue=hue, marker="o", ax=ax, palette="viridis" if hue else None)
+    if logx:
+        ax.set_xscale("log")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,55 @@
+"""Honest offline evaluation: train/test splits that report what became cold, and top-K metrics.
+
+``splits``: ``random_split_by_user``, ``temporal_split``, ``leave_last_out``, each returning
+``(train, test, SplitReport)``. ``metrics``: precision, recall, NDCG, MAP (two conventions),
+hit rate and MRR at K, averaged over every user in the truth frame (users without a list
+score 0, never skipped), plus coverage, novelty, intra-list diversity and popularity.
+"""
+
+from shopcase.evaluate.metrics import (
+    RANKING_METRICS,
+    average_popularity,
+    beyond_accuracy_metrics,
+    catalogue_coverage,
+    hit_rate_at_k,
+    intra_list_diversity,
+    map_at_k,
+    mrr_at_k,
+    ndcg_at_k,
+    novelty,
+    per_user_metrics,
+    precision_at_k,
+    ranking_metrics,
+    recall_at_k,
+)
+from shopcase.evaluate.report import evaluate_models, metrics_at_ks
+from shopcase.evaluate.splits import SplitReport, leave_last_out, random_split_by_user, temporal_split
+from shopcase.evaluate.truth import purchase_truth, share_in_favourite_category
+from shopcase.evaluate.tuning import best_params, grid_search
+
+__all__ = [
+    "RANKING_METRICS",
+    "SplitReport",
+    "average_popularity",
+    "best_params",
+    "beyond_accuracy_metrics",
+    "catalogue_coverage",
+    "evaluate_models",
+    "grid_search",
+    "hit_rate_at_k",
+    "intra_list_diversity",
+    "leave_last_out",
+    "map_at_k",
+    "metrics_at_ks",
+    "mrr_at_k",
+    "ndcg_at_k",
+    "novelty",
+    "per_user_metrics",
+    "precision_at_k",
+    "purchase_truth",
+    "random_split_by_user",
+    "ranking_metrics",
+    "recall_at_k",
+    "share_in_favourite_category",
+    "temporal_split",
+]

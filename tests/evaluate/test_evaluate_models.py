@@ -1,0 +1,114 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from shopcase.data import generate_shop, interactions_from_events
+from shopcase.evaluate import (
+    best_params,
+    evaluate_models,
+    grid_search,
+    metrics_at_ks,
+    purchase_truth,
+    ranking_metrics,
+    share_in_favourite_category,
+    temporal_split,
+)
+from shopcase.recommend import ItemKNN, Popularity, SeedRecommender, UserKNN
+from shopcase.recommend.scaling import scaling_curve
+
+
+@pytest.fixture(scope="module")
+def shop_split():
+    shop = generate_shop(n_users=700, n_items=300, seed=5)
+    train_events, test_events, _ = temporal_split(shop.events, "2023-10-01")
+    train = interactions_from_events(train_events)
+    return shop, train, test_events
+
+
+def _events(rows):
+    frame = pd.DataFrame(rows, columns=["user_id", "item_id", "event_type"])
+    frame["session_id"] = np.arange(len(frame))
+    frame["timestamp"] = pd.Timestamp("2023-01-01")
+    frame["quantity"], frame["unit_price"] = 1, 1.0
+    frame["order_id"] = pd.array(np.where(frame["event_type"] == "purchase", frame["session_id"], 0), dtype="Int64")
+    frame.loc[frame["event_type"] != "purchase", "order_id"] = pd.NA
+    frame["event_type"] = pd.Categorical(frame["event_type"], categories=["view", "cart", "purchase"])
+    return frame
+
+
+def test_purchase_truth_keeps_distinct_purchases_and_filters_seen_and_users():
+    test = _events([(1, "a", "purchase"), (1, "a", "purchase"), (1, "b", "purchase"), (2, "c", "view"),
+                    (3, "d", "purchase")])
+    truth = purchase_truth(test)
+    assert truth.values.tolist() == [[1, "a"], [1, "b"], [3, "d"]]
+    train = pd.DataFrame({"user_id": [1], "item_id": ["a"], "rating": [1.0]})
+    assert purchase_truth(test, train, new_items_only=True).values.tolist() == [[1, "b"], [3, "d"]]
+    assert purchase_truth(test, users=[3]).values.tolist() == [[3, "d"]]
+    with pytest.raises(ValueError, match="needs train_interactions"):
+        purchase_truth(test, new_items_only=True)
+    with pytest.raises(ValueError, match="the truth is empty"):
+        purchase_truth(test, users=[2])
+
+
+def test_evaluate_models_scores_every_truth_user_including_cold_ones(shop_split):
+    shop, train, test_events = shop_split
+    truth = purchase_truth(test_events)  # includes users who only appear after the cutoff
+    cold = int((~truth["user_id"].drop_duplicates().isin(train["user_id"])).sum())
+    assert cold > 0
+    table = evaluate_models({"pop": Popularity(), "knn": ItemKNN(k_neighbors=20)}, train, truth, k=5,
+                            exclude_seen=False, item_categories=shop.catalogue.set_index("item_id")["category"])
+    assert table["model"].tolist() == ["pop", "knn"]
+    assert (table["n_users"] == truth["user_id"].nunique()).all() and (table["cold_users"] == cold).all()
+    assert (table["n_users_without_recs"] == 0).all()  # cold users got the popularity list, not nothing
+    # the table's numbers are ranking_metrics of the model's own recommendations
+    knn = ItemKNN(k_neighbors=20).fit(train)
+    expected = ranking_metrics(knn.recommend(truth["user_id"].unique(), n=5, exclude_seen=False), truth, 5)
+    assert table.loc[1, "ndcg_at_k"] == pytest.approx(expected["ndcg_at_k"], abs=1e-12)
+    assert {"catalogue_coverage", "novelty", "intra_list_diversity", "fit_seconds"} <= set(table.columns)
+
+
+def test_metrics_at_ks_match_single_k_evaluations(shop_split):
+    _, train, test_events = shop_split
+    truth = purchase_truth(test_events, users=train["user_id"].unique())
+    model = ItemKNN(k_neighbors=20).fit(train)
+    table = metrics_at_ks({"knn": model}, truth, [1, 5, 10])
+    recs = model.recommend(truth["user_id"].unique(), n=5)
+    expected = ranking_metrics(recs, truth, 5)["recall_at_k"]
+    assert table.loc[table["k"] == 5, "recall_at_k"].item() == pytest.approx(expected)
+    assert table["recall_at_k"].is_monotonic_increasing
+    with pytest.raises(ValueError, match="ks"):
+        metrics_at_ks({"knn": model}, truth, [0])
+
+
+def test_grid_search_scores_each_combination_and_best_params_keeps_types(shop_split):
+    _, train, test_events = shop_split
+    truth = purchase_truth(test_events, users=train["user_id"].unique())
+    grid = grid_search(ItemKNN, {"k_neighbors": [5, 50], "shrinkage": [0.0, 10.0]}, train, truth, k=5)
+    assert len(grid) == 4 and list(grid.columns[:2]) == ["k_neighbors", "shrinkage"]
+    chosen = best_params(grid, ["k_neighbors", "shrinkage"])
+    assert isinstance(chosen["k_neighbors"], int)
+    best_row = grid.loc[grid["ndcg_at_k"].idxmax()]
+    assert chosen["k_neighbors"] == best_row["k_neighbors"] and chosen["shrinkage"] == best_row["shrinkage"]
+    with pytest.raises(ValueError, match="param_grid needs"):
+        grid_search(ItemKNN, {"k_neighbors": []}, train, truth)
+    with pytest.raises(ValueError, match="metric 'auc'"):
+        best_params(grid, ["k_neighbors"], metric="auc")
+
+
+def test_share_in_favourite_category():
+    recs = pd.DataFrame({"user_id": [1, 1, 2], "item_id": ["a", "b", "a"]})
+    items = pd.Series({"a": "books", "b": "toys"})
+    users = pd.Series({1: "books", 2: "toys"})
+    assert share_in_favourite_category(recs, items, users) == pytest.approx(1 / 3)
+    with pytest.raises(ValueError, match="item_category has no entry"):
+        share_in_favourite_category(recs.assign(item_id=["a", "z", "a"]), items, users)
+
+
+def test_scaling_curve_measures_every_model_at_every_size(shop_split):
+    _, train, _ = shop_split
+    curve = scaling_curve({"reference": SeedRecommender, "UserKNN": UserKNN}, train, [50, 100], seed=1)
+    assert curve[["model", "users"]].values.tolist() == [["reference", 50], ["UserKNN", 50],
+                                                         ["reference", 100], ["UserKNN", 100]]
+    assert (curve["seconds"] > 0).all() and (curve["peak_mb"] > 0).all()
+    with pytest.raises(ValueError, match="exceed"):
+        scaling_curve({"UserKNN": UserKNN}, train, [10**6])
