@@ -108,3 +108,14 @@ def metric_lines(table: pd.DataFrame, x: str, y: str, hue: str | None = None, lo
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def tradeoff(table: pd.DataFrame, x: str, y: str, label: str = "model", title: str = "") -> plt.Figure:
+    """Scatter of ``y`` against ``x``, one labelled point per row (e.g. accuracy vs coverage)."""
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    ax.scatter(table[x], table[y], s=60, color=sns.color_palette()[0])
+    for _, row in table.iterrows():
+        ax.annotate(str(row[label]), (row[x], row[y]), textcoords="offset points", xytext=(6, 4), fontsize=9)
+    ax.set(xlabel=x, ylabel=y, title=title)
+    fig.tight_layout()
+    return fig

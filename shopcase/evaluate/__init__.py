@@ -22,7 +22,7 @@ from shopcase.evaluate.metrics import (
     ranking_metrics,
     recall_at_k,
 )
-from shopcase.evaluate.report import evaluate_models, metrics_at_ks
+from shopcase.evaluate.report import business_reading, evaluate_models, metrics_at_ks
 from shopcase.evaluate.splits import SplitReport, leave_last_out, random_split_by_user, temporal_split
 from shopcase.evaluate.truth import purchase_truth, share_in_favourite_category
 from shopcase.evaluate.tuning import best_params, grid_search
@@ -33,6 +33,7 @@ __all__ = [
     "average_popularity",
     "best_params",
     "beyond_accuracy_metrics",
+    "business_reading",
     "catalogue_coverage",
     "evaluate_models",
     "grid_search",

@@ -78,3 +78,28 @@ def metrics_at_ks(
         recs = _recommend_for_truth(model, truth, max(ks), exclude_seen)
         rows += [{"model": name, **ranking_metrics(recs, truth, k)} for k in ks]
     return pd.DataFrame(rows)
+
+
+def business_reading(
+    results: pd.DataFrame, n_customers: int, average_order_value: float, baseline: str = "Popularity"
+) -> pd.DataFrame:
+    """Translate hit rate into money: the orders and revenue a top-K list could touch per period.
+
+    ``results`` is ``evaluate_models`` output (needs ``model`` and ``hit_rate_at_k``);
+    ``n_customers`` is how many customers see the list in a period and ``average_order_value``
+    is in currency units. Returns ``model, hit_rate_at_k, orders_touched, revenue_touched,
+    extra_revenue_vs_baseline``. An upper bound on attributable revenue (a hit is a purchase the
+    list *contained*, not one it *caused*): the causal lift needs an A/B test.
+    """
+    require_columns(results, ["model", "hit_rate_at_k"], "results")
+    if baseline not in set(results["model"]):
+        raise ValueError(f"baseline {baseline!r} is not a model in results: {results['model'].tolist()}")
+    require_positive_int(n_customers, "n_customers")
+    if not (average_order_value > 0 and average_order_value < float("inf")):
+        raise ValueError(f"average_order_value must be a positive finite number, got {average_order_value!r}")
+    table = results[["model", "hit_rate_at_k"]].copy()
+    table["orders_touched"] = table["hit_rate_at_k"] * n_customers
+    table["revenue_touched"] = table["orders_touched"] * average_order_value
+    base = table.loc[table["model"] == baseline, "revenue_touched"].iloc[0]
+    table["extra_revenue_vs_baseline"] = table["revenue_touched"] - base
+    return table

@@ -5,6 +5,7 @@ import pytest
 from shopcase.data import generate_shop, interactions_from_events
 from shopcase.evaluate import (
     best_params,
+    business_reading,
     evaluate_models,
     grid_search,
     metrics_at_ks,
@@ -112,3 +113,17 @@ def test_scaling_curve_measures_every_model_at_every_size(shop_split):
     assert (curve["seconds"] > 0).all() and (curve["peak_mb"] > 0).all()
     with pytest.raises(ValueError, match="exceed"):
         scaling_curve({"UserKNN": UserKNN}, train, [10**6])
+
+
+def test_business_reading_turns_hit_rate_into_revenue_touched():
+    results = pd.DataFrame({"model": ["Popularity", "knn"], "hit_rate_at_k": [0.05, 0.15]})
+    table = business_reading(results, n_customers=1000, average_order_value=40.0).set_index("model")
+    assert table.loc["knn", "orders_touched"] == pytest.approx(150)
+    assert table.loc["knn", "revenue_touched"] == pytest.approx(6000)
+    assert table.loc["knn", "extra_revenue_vs_baseline"] == pytest.approx(4000)
+    with pytest.raises(ValueError, match="baseline 'ALS'"):
+        business_reading(results, 1000, 40.0, baseline="ALS")
+    with pytest.raises(ValueError, match="average_order_value"):
+        business_reading(results, 1000, float("nan"))
+    with pytest.raises(ValueError, match="n_customers"):
+        business_reading(results, 0, 40.0)

@@ -18,6 +18,7 @@ SMALL_PARAMETERS = {
     "02_collaborative_filtering.ipynb": {"n_users": 800, "n_items": 300, "seed": 1, "curve_users": [100, 200],
                                          "k_grid": [10, 50], "shrink_grid": [0, 10]},
     "03_content_and_hybrid.ipynb": {"n_users": 800, "n_items": 300, "seed": 1, "content_weights": [0.0, 0.5]},
+    "04_evaluation.ipynb": {"n_users": 800, "n_items": 300, "seed": 1, "ks": [5, 10]},
 }
 """Small parameters per notebook; a new notebook must add its entry here."""
 
