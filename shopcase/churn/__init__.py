@@ -1,0 +1,49 @@
+"""Churn: who will stop buying, how sure we are, and who is worth an offer.
+
+- ``features``: ``customer_features(events, as_of, ...)`` from events before ``as_of`` only;
+  ``FEATURE_COLUMNS``, ``FEATURE_GROUPS``; ``bgnbd_features``.
+- ``labels``: ``churn_labels(events, as_of, horizon_days)``: no purchase in ``[as_of, as_of + horizon)``.
+- ``dataset``: ``build_churn_dataset`` -> aligned ``ChurnDataset(features, labels, as_of, horizon_days)``;
+  ``rolling_origins`` / ``stack_datasets`` for training on several past dates.
+- ``model``: ``ChurnModel`` (gradient boosting, optional calibration, risk segments).
+- ``baselines``: ``BinnedRateRule`` (recency / frequency rules).
+- ``bgnbd``: the BG/NBD model (Fader, Hardie & Lee 2005) and ``summary_from_transactions``.
+- ``evaluation``: out-of-time and cross-validated-by-customer evaluation, tidy tables.
+- ``targeting``: value at risk and ``retention_targets`` under a budget.
+"""
+
+from shopcase.churn.baselines import BinnedRateRule
+from shopcase.churn.bgnbd import BGNBD, PAPER_CDNOW_PARAMS, sample_bgnbd, summary_from_transactions
+from shopcase.churn.dataset import ChurnDataset, build_churn_dataset, rolling_origins, stack_datasets
+from shopcase.churn.evaluation import (
+    ChurnEvaluation,
+    bootstrap_difference,
+    calibration_table,
+    classification_metrics,
+    compare_methods,
+    cross_validated_proba,
+    evaluate_out_of_time,
+    group_ablation,
+    lift_at,
+    permutation_importance_table,
+)
+from shopcase.churn.features import (
+    BGNBD_FEATURE_COLUMNS,
+    FEATURE_COLUMNS,
+    FEATURE_GROUPS,
+    bgnbd_features,
+    customer_features,
+)
+from shopcase.churn.labels import churn_labels, label_window
+from shopcase.churn.model import SEGMENTS, ChurnModel, risk_segments
+from shopcase.churn.targeting import RetentionPlan, retention_targets, value_at_risk
+
+__all__ = [
+    "BGNBD", "BGNBD_FEATURE_COLUMNS", "FEATURE_COLUMNS", "FEATURE_GROUPS", "PAPER_CDNOW_PARAMS", "SEGMENTS",
+    "BinnedRateRule", "ChurnDataset", "ChurnEvaluation", "ChurnModel", "RetentionPlan", "bgnbd_features",
+    "bootstrap_difference",
+    "build_churn_dataset", "calibration_table", "churn_labels", "classification_metrics", "compare_methods",
+    "cross_validated_proba", "customer_features", "evaluate_out_of_time", "group_ablation", "label_window",
+    "lift_at", "permutation_importance_table", "retention_targets", "risk_segments", "sample_bgnbd",
+    "rolling_origins", "stack_datasets", "summary_from_transactions", "value_at_risk",
+]

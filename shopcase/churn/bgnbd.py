@@ -1,0 +1,328 @@
+"""The BG/NBD model of repeat buying (Fader, Hardie & Lee 2005, "Counting your customers the easy way").
+
+Each customer, after a first purchase at time 0, buys as a Poisson process of
+rate ``lambda`` while alive, and after each *repeat* purchase drops out for
+good with probability ``p``. Across customers ``lambda ~ Gamma(r, alpha)``
+(shape ``r``, rate ``alpha``) and ``p ~ Beta(a, b)``. A customer is summarised
+by ``(x, t_x, T)``: ``x`` repeat purchases (``frequency``), the time of the last
+one ``t_x`` (``recency``, 0 when ``x = 0``) and the time ``T`` since the first
+purchase, all measured from the first purchase in one time unit (weeks in the
+paper).
+
+Formulas used (equation numbers of the paper):
+
+* likelihood (eq. 6)::
+
+      L = B(a, b+x)/B(a, b) * G(r+x) a^r / (G(r) (alpha+T)^(r+x))
+          + [x > 0] B(a+1, b+x-1)/B(a, b) * G(r+x) a^r / (G(r) (alpha+t_x)^(r+x))
+
+* ``P(alive | x, t_x, T)`` (eq. 11) = ``1 / (1 + [x > 0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x))``;
+  a customer with no repeat purchase cannot have dropped out, so it is 1 for ``x = 0``.
+* ``E[Y(t) | x, t_x, T]``, expected purchases in ``(T, T+t]`` (eq. 10)::
+
+      (a+b+x-1)/(a-1) * [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; t/(alpha+T+t))]
+      / (1 + [x > 0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x))
+
+* ``P(no purchase in (T, T+t] | x, t_x, T)`` (derived here). A dead customer
+  never buys. An alive one has posterior ``lambda ~ Gamma(r+x, alpha+T)`` (the
+  first term of L), and while alive it can only leave *after* a purchase, so it
+  makes no purchase in ``(T, T+t]`` with probability ``exp(-lambda t)``, whose
+  posterior mean is ``((alpha+T)/(alpha+T+t))^(r+x)``. Hence::
+
+      P(no purchase) = 1 - P(alive) * [1 - ((alpha+T)/(alpha+T+t))^(r+x)]
+
+  ``tests/churn/test_bgnbd.py`` checks eq. 10 and this formula against direct
+  numerical integration over the posterior of ``(lambda, p)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Self
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from shopcase.schema import SEED
+from shopcase.validate import as_timestamp, require_columns
+
+PARAM_NAMES: tuple[str, ...] = ("r", "alpha", "a", "b")
+PAPER_CDNOW_PARAMS: dict[str, float] = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+"""The paper's estimates on the 2,357-customer CDNOW sample, weeks 1-39 (its Table/Section 5)."""
+
+PERIOD_DAYS: dict[str, int] = {"D": 1, "W": 7}
+
+
+def _as_float_array(values: object, name: str) -> np.ndarray:
+    array = np.asarray(values, dtype=float)
+    if array.ndim > 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")
+    array = np.atleast_1d(array)
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} has {int((~np.isfinite(array)).sum())} missing or infinite value(s)")
+    if np.any(array < 0):
+        raise ValueError(f"{name} has {int((array < 0).sum())} negative value(s)")
+    return array
+
+
+def check_rft(frequency: object, recency: object, T: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validate ``(x, t_x, T)``: same length, finite, ``x`` whole >= 0, ``0 <= t_x <= T``, t_x = 0 if x = 0.
+
+    Scalars are accepted and broadcast to the longest argument. Raises ``ValueError`` naming the argument.
+    """
+    x = _as_float_array(frequency, "frequency")
+    t_x = _as_float_array(recency, "recency")
+    big_t = _as_float_array(T, "T")
+    try:
+        x, t_x, big_t = np.broadcast_arrays(x, t_x, big_t)
+    except ValueError as exc:
+        raise ValueError(
+            f"frequency, recency and T must have the same length, got {x.size}, {t_x.size}, {big_t.size}"
+        ) from exc
+    if np.any(x != np.round(x)):
+        raise ValueError("frequency must count repeat purchases (whole numbers)")
+    # A tiny tolerance: recency and T are often both computed from dates as floats.
+    if np.any(t_x > big_t * (1 + 1e-12) + 1e-12):
+        raise ValueError(f"recency exceeds T for {int((t_x > big_t).sum())} customer(s)")
+    if np.any((x == 0) & (t_x > 0)):
+        raise ValueError("recency must be 0 for customers with frequency 0 (no repeat purchase)")
+    return x.astype(float), t_x.astype(float), big_t.astype(float)
+
+
+def _log_terms(params: Sequence[float], x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray):
+    """Return ``(log common factor, log A1, log A2)`` with ``L = exp(common) * (A1 + [x > 0] A2)``."""
+    r, alpha, a, b = params
+    common = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
+    log_a1 = special.betaln(a, b + x) - special.betaln(a, b) - (r + x) * np.log(alpha + big_t)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # For x = 0 the second term does not exist; betaln(a+1, b-1) may be undefined (b <= 1).
+        log_a2 = special.betaln(a + 1, np.maximum(b + x - 1, 1e-300)) - special.betaln(a, b)
+        log_a2 = log_a2 - (r + x) * np.log(alpha + t_x)
+    log_a2 = np.where(x > 0, log_a2, -np.inf)
+    return common, log_a1, log_a2
+
+
+def log_likelihood(params: Sequence[float], frequency: object, recency: object, T: object) -> np.ndarray:
+    """Per-customer log-likelihood (eq. 6 of the paper), shape ``(n_customers,)``."""
+    x, t_x, big_t = check_rft(frequency, recency, T)
+    common, log_a1, log_a2 = _log_terms(params, x, t_x, big_t)
+    return common + np.logaddexp(log_a1, log_a2)
+
+
+def _p_alive(params: Sequence[float], x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray) -> np.ndarray:
+    r, alpha, a, b = params
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # log of a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x); only meaningful for x > 0.
+        log_ratio = np.log(alpha + big_t) - np.log(alpha + t_x)
+        log_odds_dead = np.log(a) - np.log(b + x - 1) + (r + x) * log_ratio
+    log_odds_dead = np.where(x > 0, log_odds_dead, -np.inf)
+    # 1 / (1 + exp(z)) computed stably.
+    return special.expit(-log_odds_dead)
+
+
+class BGNBD(BaseEstimator):
+    """BG/NBD fitted by maximum likelihood (scipy L-BFGS-B on the log of ``r, alpha, a, b``).
+
+    Parameters
+    ----------
+    penalizer : float, default 0.0
+        Optional L2 penalty on the parameters (``penalizer * sum(params**2)``),
+        added to the mean negative log-likelihood. 0 gives the paper's plain MLE.
+    initial_params : tuple of 4 floats, default (1, 1, 1, 1)
+        Starting point ``(r, alpha, a, b)`` of the optimisation.
+    max_iter : int, default 2000
+        Iteration cap of the optimiser; not converging raises ``ValueError``.
+
+    Learned attributes: ``params_`` (dict ``r, alpha, a, b``), ``log_likelihood_``
+    (total, at the optimum), ``n_customers_``, ``n_iter_``.
+    """
+
+    def __init__(self, penalizer: float = 0.0, initial_params: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0),
+                 max_iter: int = 2000) -> None:
+        self.penalizer = penalizer
+        self.initial_params = initial_params
+        self.max_iter = max_iter
+
+    def fit(self, frequency: object, recency: object, T: object) -> Self:
+        """Fit on ``n`` customers' repeat purchases ``x``, recency ``t_x`` and age ``T`` (same time unit)."""
+        x, t_x, big_t = check_rft(frequency, recency, T)
+        if self.penalizer < 0 or not np.isfinite(self.penalizer):
+            raise ValueError(f"penalizer must be finite and >= 0, got {self.penalizer!r}")
+        start = np.asarray(self.initial_params, dtype=float)
+        if start.shape != (4,) or np.any(start <= 0) or not np.all(np.isfinite(start)):
+            raise ValueError(f"initial_params must be 4 positive numbers (r, alpha, a, b), "
+                             f"got {self.initial_params!r}")
+        if np.all(x == 0):
+            raise ValueError("frequency is 0 for every customer: a and b (the drop-out) are not identified")
+        # Customers with the same (x, t_x, T) have the same likelihood: fit on the distinct rows with weights.
+        rows, counts = np.unique(np.column_stack([x, t_x, big_t]), axis=0, return_counts=True)
+        ux, ut_x, ut = rows[:, 0], rows[:, 1], rows[:, 2]
+        weights = counts / counts.sum()
+
+        def objective(log_params: np.ndarray) -> float:
+            params = np.exp(log_params)
+            common, log_a1, log_a2 = _log_terms(params, ux, ut_x, ut)
+            value = -np.sum(weights * (common + np.logaddexp(log_a1, log_a2)))
+            value += self.penalizer * np.sum(params**2)
+            # Far from the optimum the terms can overflow: steer the optimiser back instead of failing.
+            return float(value) if np.isfinite(value) else 1e300
+
+        result = optimize.minimize(
+            objective, np.log(start), method="L-BFGS-B",
+            # Bounds on log-params keep exp() finite; the optimum of real data lies far inside them.
+            bounds=[(-20.0, 20.0)] * 4,
+            options={"maxiter": int(self.max_iter), "gtol": 1e-9, "ftol": 1e-14},
+        )
+        # "ABNORMAL" = the line search met float precision at the optimum (finite-difference gradient);
+        # hitting the iteration cap is the failure worth reporting.
+        if not result.success and "ABNORMAL" not in str(result.message).upper():
+            raise ValueError(f"BG/NBD fit did not converge: {result.message}")
+        params = np.exp(result.x)
+        self.params_ = dict(zip(PARAM_NAMES, (float(v) for v in params), strict=True))
+        self.log_likelihood_ = float(np.sum(log_likelihood(params, x, t_x, big_t)))
+        self.n_customers_ = int(x.size)
+        self.n_iter_ = int(result.nit)
+        return self
+
+    def _params(self) -> tuple[float, float, float, float]:
+        check_is_fitted(self, "params_")
+        return tuple(self.params_[name] for name in PARAM_NAMES)  # type: ignore[return-value]
+
+    def p_alive(self, frequency: object, recency: object, T: object) -> np.ndarray:
+        """``P(alive at T | x, t_x, T)`` per customer (eq. 11), shape ``(n,)``; 1 for ``x = 0``."""
+        x, t_x, big_t = check_rft(frequency, recency, T)
+        return _p_alive(self._params(), x, t_x, big_t)
+
+    def expected_purchases(self, t: float, frequency: object, recency: object, T: object) -> np.ndarray:
+        """``E[Y(t) | x, t_x, T]``: expected purchases in ``(T, T+t]`` (eq. 10), shape ``(n,)``."""
+        t = _check_horizon(t)
+        x, t_x, big_t = check_rft(frequency, recency, T)
+        r, alpha, a, b = self._params()
+        if abs(a - 1) < 1e-9:
+            raise ValueError("expected_purchases needs a != 1 (eq. 10 divides by a - 1)")
+        z = t / (alpha + big_t + t)
+        hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
+        ratio = ((alpha + big_t) / (alpha + big_t + t)) ** (r + x)
+        unconditional_alive = (a + b + x - 1) / (a - 1) * (1 - ratio * hyp)
+        expected = unconditional_alive * _p_alive((r, alpha, a, b), x, t_x, big_t)
+        if not np.all(np.isfinite(expected)):
+            # Degenerate fits (tiny data: r, alpha -> infinity) put 2F1 out of scipy's reach; say so, no NaN.
+            n_bad = int((~np.isfinite(expected)).sum())
+            raise ValueError(
+                f"expected_purchases is not finite for {n_bad} customer(s) with params {self.params_}; "
+                "the fit is degenerate (too little data?): try penalizer > 0"
+            )
+        return expected
+
+    def prob_no_purchase(self, t: float, frequency: object, recency: object, T: object) -> np.ndarray:
+        """``P(no purchase in (T, T+t] | x, t_x, T)`` (see the module docstring), shape ``(n,)``."""
+        t = _check_horizon(t)
+        x, t_x, big_t = check_rft(frequency, recency, T)
+        r, alpha, a, b = self._params()
+        still_silent_if_alive = ((alpha + big_t) / (alpha + big_t + t)) ** (r + x)
+        return 1.0 - _p_alive((r, alpha, a, b), x, t_x, big_t) * (1.0 - still_silent_if_alive)
+
+    def prob_purchase(self, t: float, frequency: object, recency: object, T: object) -> np.ndarray:
+        """``P(at least one purchase in (T, T+t] | x, t_x, T)`` = 1 - ``prob_no_purchase``, shape ``(n,)``."""
+        return 1.0 - self.prob_no_purchase(t, frequency, recency, T)
+
+
+def _check_horizon(t: object) -> float:
+    is_number = isinstance(t, (int, float, np.integer, np.floating)) and not isinstance(t, bool)
+    if not is_number or not np.isfinite(t) or t < 0:
+        raise ValueError(f"t (the prediction horizon) must be a finite number >= 0, got {t!r}")
+    return float(t)
+
+
+def summary_from_transactions(
+    transactions: pd.DataFrame,
+    customer_col: str,
+    date_col: str,
+    calibration_end: object,
+    period: str = "W",
+) -> pd.DataFrame:
+    """Per-customer ``frequency, recency, T`` from a transaction log, as the paper builds them from CDNOW.
+
+    Only transactions strictly before ``calibration_end`` count (the project's
+    ``as_of`` convention). Time is measured in whole days: several purchases on
+    one day collapse into one transaction (the CDNOW convention), ``frequency``
+    is the number of distinct purchase days minus 1 (repeat transactions),
+    ``recency`` = last minus first purchase day and ``T`` = last calibration day
+    (the day before ``calibration_end``) minus first purchase day, both divided
+    by the ``period`` length (``'W'`` = 7 days, ``'D'`` = 1 day). With
+    ``calibration_end = 1997-10-01`` this is the paper's weeks 1-39 of CDNOW.
+
+    Returns one row per customer with a transaction before ``calibration_end``,
+    sorted by customer: ``customer_col, frequency (int), recency, T (float)``.
+    """
+    require_columns(transactions, [customer_col, date_col], "transactions")
+    if period not in PERIOD_DAYS:
+        raise ValueError(f"period must be one of {sorted(PERIOD_DAYS)}, got {period!r}")
+    end = as_timestamp(calibration_end, "calibration_end")
+    try:
+        dates = pd.to_datetime(transactions[date_col])
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"transactions: column '{date_col}' is not parseable as dates ({exc})") from exc
+    if dates.isna().any():
+        raise ValueError(f"transactions: column '{date_col}' has {int(dates.isna().sum())} missing dates")
+    if transactions[customer_col].isna().any():
+        n_missing = int(transactions[customer_col].isna().sum())
+        raise ValueError(f"transactions: column '{customer_col}' has {n_missing} missing ids")
+    before = (dates < end).to_numpy()
+    days = pd.DataFrame({"customer": transactions[customer_col].to_numpy()[before],
+                         "day": dates.to_numpy()[before].astype("datetime64[D]")})
+    if days.empty:
+        raise ValueError(f"transactions: no transaction before calibration_end={end.date()}")
+    days = days.drop_duplicates()
+    by_customer = days.groupby("customer", sort=True)["day"]
+    first, last, n_days = by_customer.min(), by_customer.max(), by_customer.size()
+    last_day = (end - pd.Timedelta(1, "ns")).normalize()
+    unit = pd.Timedelta(days=PERIOD_DAYS[period])
+    return pd.DataFrame({
+        customer_col: first.index.to_numpy(),
+        "frequency": (n_days - 1).to_numpy(dtype=np.int64),
+        "recency": ((last - first) / unit).to_numpy(dtype=float),
+        "T": ((last_day - first) / unit).to_numpy(dtype=float),
+    })
+
+
+def sample_bgnbd(n_customers: int, r: float, alpha: float, a: float, b: float, T: object,
+                 seed: int = SEED) -> pd.DataFrame:
+    """Simulate ``n_customers`` from BG/NBD, each observed for ``T`` time units after the first purchase.
+
+    ``T`` is a number or an array of length ``n_customers``. Returns
+    ``frequency, recency, T`` plus the latent ``lam``, ``p`` and ``alive``
+    (whether the customer is still active at ``T``), shape ``(n_customers, 6)``.
+    """
+    if isinstance(n_customers, bool) or not isinstance(n_customers, (int, np.integer)) or n_customers < 1:
+        raise ValueError(f"n_customers must be a positive integer, got {n_customers!r}")
+    for name, value in (("r", r), ("alpha", alpha), ("a", a), ("b", b)):
+        if not np.isfinite(value) or value <= 0:
+            raise ValueError(f"{name} must be finite and > 0, got {value!r}")
+    horizon = np.broadcast_to(_as_float_array(T, "T"), (n_customers,)).astype(float)
+    rng = np.random.default_rng(seed)
+    lam = rng.gamma(shape=r, scale=1.0 / alpha, size=n_customers)
+    p = rng.beta(a, b, size=n_customers)
+    frequency = np.zeros(n_customers, dtype=np.int64)
+    recency = np.zeros(n_customers)
+    clock = np.zeros(n_customers)
+    active = np.ones(n_customers, dtype=bool)  # still buying and still inside the window
+    alive = np.ones(n_customers, dtype=bool)
+    while active.any():
+        idx = np.flatnonzero(active)
+        # A customer with lambda ~ 0 never buys again: exponential waiting time is infinite.
+        with np.errstate(divide="ignore"):
+            clock[idx] += rng.exponential(size=idx.size) / lam[idx]
+        inside = clock[idx] <= horizon[idx]
+        buyers = idx[inside]
+        frequency[buyers] += 1
+        recency[buyers] = clock[buyers]
+        dropped = buyers[rng.random(buyers.size) < p[buyers]]
+        alive[dropped] = False
+        active[idx[~inside]] = False
+        active[dropped] = False
+    return pd.DataFrame({"frequency": frequency, "recency": recency, "T": horizon,
+                         "lam": lam, "p": p, "alive": alive})

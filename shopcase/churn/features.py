@@ -1,0 +1,177 @@
+"""Churn features of every customer, computed strictly from events before ``as_of``.
+
+``customer_features`` starts from ``shopcase.data.customers_as_of`` (the
+reference customer table) and derives numeric features from it, plus a few
+from the purchase lines (basket and category breadth). Every feature is
+finite by construction; the documented values for customers with no order,
+no email or no cart are listed in ``customer_features``.
+
+Time convention (shared with ``labels``): features see events with
+``timestamp < as_of``; labels look at ``as_of <= timestamp < as_of + horizon``,
+so no event is ever in both.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from shopcase.churn.bgnbd import BGNBD, PERIOD_DAYS, summary_from_transactions
+from shopcase.data.customers import customers_as_of
+from shopcase.schema import EVENTS_COLUMNS
+from shopcase.validate import as_timestamp, require_columns, require_positive_int, validate_frame
+
+FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
+    # Recency, frequency, monetary value and age of the relationship.
+    "rfm": ("days_since_last_purchase", "purchase_frequency", "avg_order_value", "total_orders",
+            "total_revenue", "tenure_days"),
+    "engagement": ("email_open_rate", "cart_abandonment_rate"),
+    "trend": ("revenue_trend", "order_trend"),
+    "basket": ("distinct_categories", "mean_basket_size", "mean_units_per_order"),
+}
+"""Feature groups for the "how much each group adds" ablation; together they are ``FEATURE_COLUMNS``."""
+
+FEATURE_COLUMNS: tuple[str, ...] = tuple(c for group in FEATURE_GROUPS.values() for c in group)
+"""Numeric columns of ``customer_features`` (everything except ``customer_id``), in output order."""
+
+BGNBD_FEATURE_COLUMNS: tuple[str, ...] = ("bgnbd_p_alive", "bgnbd_expected_purchases", "bgnbd_p_no_purchase")
+"""Optional BG/NBD outputs (``bgnbd_features``) a churn model may use next to ``FEATURE_COLUMNS``."""
+
+_DAY = pd.Timedelta(days=1)
+
+
+def _safe_ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """``numerator / denominator``, 0 where the denominator is 0 (no event to take a rate of)."""
+    num = numerator.to_numpy(dtype=float)
+    den = denominator.to_numpy(dtype=float)
+    return pd.Series(np.divide(num, den, out=np.zeros_like(num), where=den > 0), index=numerator.index)
+
+
+def _basket_features(purchases: pd.DataFrame, catalogue: pd.DataFrame | None) -> pd.DataFrame:
+    """Per user: distinct categories (or items) bought, mean distinct items and mean units per order."""
+    if catalogue is not None:
+        require_columns(catalogue, ["item_id", "category"], "catalogue")
+        if catalogue["item_id"].duplicated().any():
+            n_dup = int(catalogue["item_id"].duplicated().sum())
+            raise ValueError(f"catalogue: column 'item_id' has {n_dup:,} duplicated ids; one row per item")
+        category = purchases["item_id"].map(catalogue.set_index("item_id")["category"])
+        unknown = category.isna()
+        if unknown.any():
+            examples = purchases.loc[unknown, "item_id"].unique()[:5].tolist()
+            raise ValueError(
+                f"catalogue: {int(unknown.sum()):,} purchase lines have an item_id with no category in the "
+                f"catalogue (e.g. {examples})"
+            )
+        breadth = purchases.assign(category=category).groupby("user_id")["category"].nunique()
+    else:
+        # Without a catalogue the breadth of taste is the number of distinct items bought.
+        breadth = purchases.groupby("user_id")["item_id"].nunique()
+    # Same order key as customers_as_of: (user, order_id); dropna=False keeps lines without an order id.
+    per_order = purchases.groupby(["user_id", "order_id"], dropna=False, sort=False).agg(
+        items=("item_id", "nunique"), units=("quantity", "sum")
+    )
+    by_user = per_order.groupby(level="user_id")
+    return pd.DataFrame({
+        "distinct_categories": breadth,
+        "mean_basket_size": by_user["items"].mean(),
+        "mean_units_per_order": by_user["units"].mean(),
+    })
+
+
+def customer_features(
+    events: pd.DataFrame,
+    as_of: object,
+    emails: pd.DataFrame | None = None,
+    catalogue: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per user with any event before ``as_of``: ``customer_id`` then ``FEATURE_COLUMNS``.
+
+    Only events (and emails) with ``timestamp < as_of`` are used, so appending
+    later events changes nothing. Times are float days; money is in the
+    events' currency. Shape ``(n_users, 1 + len(FEATURE_COLUMNS))``, sorted by
+    ``customer_id``; ``frame.attrs['as_of']`` records the date.
+
+    * ``tenure_days``: days from the first event to ``as_of`` (> 0).
+    * ``days_since_last_purchase``: days from the last purchase to ``as_of``;
+      **equal to ``tenure_days`` for customers with no order** (no purchase
+      since they were first seen).
+    * ``purchase_frequency``: orders per day, ``total_orders / max(tenure_days, 1)``;
+      the one-day floor keeps a customer first seen minutes before ``as_of``
+      from getting an absurd rate. 0 with no order.
+    * ``avg_order_value``: ``total_revenue / total_orders``, 0 with no order.
+    * ``total_orders``, ``total_revenue``: as in ``customers_as_of``.
+    * ``email_open_rate``: opened / sent, 0 when no email was sent (the
+      reference's ``+ 1`` in the denominator is dropped: it biased every rate down).
+    * ``cart_abandonment_rate``: abandoned / created carts, 0 with no cart.
+    * ``revenue_trend`` / ``order_trend``: last 30 days minus the 30 days before.
+    * ``distinct_categories``: distinct categories bought (``catalogue`` with
+      ``item_id, category``; every purchased item must be in it); without a
+      catalogue, distinct items bought. 0 with no order.
+    * ``mean_basket_size``: mean distinct items per order; ``mean_units_per_order``:
+      mean units (quantity) per order. 0 with no order.
+
+    Raises ``ValueError`` for a missing ``as_of``, bad events/emails/catalogue
+    (naming the column) or when no event precedes ``as_of``.
+    """
+    as_of = as_timestamp(as_of)
+    events = validate_frame(events, EVENTS_COLUMNS, "events")
+    customers = customers_as_of(events, as_of, emails).set_index("customer_id")
+
+    tenure = customers["days_as_customer"].astype(float)
+    since_last = (as_of - customers["last_purchase_date"]) / _DAY
+    orders = customers["total_orders"]
+    features = pd.DataFrame(index=customers.index)
+    features["days_since_last_purchase"] = since_last.where(customers["last_purchase_date"].notna(), tenure)
+    features["purchase_frequency"] = orders / np.maximum(tenure, 1.0)
+    features["avg_order_value"] = _safe_ratio(customers["total_revenue"], orders)
+    features["total_orders"] = orders.astype(float)
+    features["total_revenue"] = customers["total_revenue"].astype(float)
+    features["tenure_days"] = tenure
+    features["email_open_rate"] = _safe_ratio(customers["emails_opened"], customers["emails_sent"])
+    features["cart_abandonment_rate"] = _safe_ratio(customers["carts_abandoned"], customers["carts_created"])
+    features["revenue_trend"] = customers["revenue_last_30d"] - customers["revenue_30_60d"]
+    features["order_trend"] = (customers["orders_last_30d"] - customers["orders_30_60d"]).astype(float)
+
+    is_purchase = events["event_type"].astype(str) == "purchase"
+    purchases = events[is_purchase & (events["timestamp"] < as_of)]
+    basket = _basket_features(purchases, catalogue).reindex(customers.index).fillna(0.0)
+    features = features.join(basket)
+
+    features = features[list(FEATURE_COLUMNS)].astype(float).rename_axis("customer_id").reset_index()
+    # A guard, not a cleaning step: every formula above is finite, so this can only fire on a bug.
+    values = features[list(FEATURE_COLUMNS)].to_numpy()
+    if not np.all(np.isfinite(values)):
+        bad = [c for c in FEATURE_COLUMNS if not np.all(np.isfinite(features[c]))]
+        raise ValueError(f"non-finite feature values in {bad}; please report this as a bug")
+    features.attrs["as_of"] = as_of
+    return features
+
+
+def bgnbd_features(
+    events: pd.DataFrame, as_of: object, horizon_days: int, period: str = "W"
+) -> pd.DataFrame:
+    """BG/NBD fitted on the purchases before ``as_of``, scored for the next ``horizon_days``.
+
+    Unsupervised (no label is used), so it is leakage-free at any date. One row
+    per customer with a purchase before ``as_of``, sorted by ``customer_id``:
+    ``bgnbd_p_alive``, ``bgnbd_expected_purchases`` (in ``[as_of, as_of + horizon)``)
+    and ``bgnbd_p_no_purchase`` (same window). Purchases on one day collapse
+    (``summary_from_transactions``); the fitted model is in ``frame.attrs['bgnbd']``.
+    """
+    as_of = as_timestamp(as_of)
+    horizon_days = require_positive_int(horizon_days, "horizon_days")
+    events = validate_frame(events, EVENTS_COLUMNS, "events")
+    purchases = events[events["event_type"].astype(str) == "purchase"]
+    summary = summary_from_transactions(purchases, "user_id", "timestamp", as_of, period=period)
+    x, t_x, big_t = summary["frequency"], summary["recency"], summary["T"]
+    model = BGNBD().fit(x, t_x, big_t)
+    t = horizon_days / PERIOD_DAYS[period]
+    frame = pd.DataFrame({
+        "customer_id": summary["user_id"].to_numpy(),
+        "bgnbd_p_alive": model.p_alive(x, t_x, big_t),
+        "bgnbd_expected_purchases": model.expected_purchases(t, x, t_x, big_t),
+        "bgnbd_p_no_purchase": model.prob_no_purchase(t, x, t_x, big_t),
+    })
+    frame.attrs["as_of"] = as_of
+    frame.attrs["bgnbd"] = model
+    return frame
