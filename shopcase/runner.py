@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import time
 from collections.abc import Iterable
@@ -55,20 +56,22 @@ def execute_notebook(source: Path, output: Path, parameters: dict | None = None)
 
 
 def run_all(build: Path, only: Iterable[str] | None = None, parameters: dict | None = None,
-            in_place: bool = False) -> list[Path]:
+            in_place: bool = False, notebooks_dir: Path = NOTEBOOKS_DIR) -> list[Path]:
     """Execute every notebook; write executed copies (or overwrite sources) and ``build/summary.md``."""
     figures_dir = build / "figures"
     done = []
-    for source in list_notebooks(only=only):
-        target = source if in_place else build / "notebooks" / source.name
+    for source in list_notebooks(notebooks_dir, only=only):
         params = dict(parameters or {})
         if not in_place:
             params["summary_path"] = str((figures_dir / f"{source.stem}.json").resolve())
+        # In place, run into a scratch copy first: a failing cell must not overwrite the committed notebook.
+        output = build / ("refresh" if in_place else "notebooks") / source.name
         started = time.perf_counter()
         print(f"running {source.name} ...", flush=True)
-        execute_notebook(source, target, params)
+        execute_notebook(source, output, params)
+        target = shutil.copyfile(output, source) if in_place else output
         print(f"  done in {time.perf_counter() - started:.0f} s -> {target}", flush=True)
-        done.append(target)
+        done.append(Path(target))
     if not in_place:
         summary = write_summary(figures_dir, build / "summary.md",
                                 header="Written by `make run` from each notebook's last cell, on default parameters.")

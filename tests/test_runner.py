@@ -3,7 +3,7 @@ import json
 import nbformat
 import pytest
 
-from shopcase.runner import NotebookFailed, execute_notebook, list_notebooks
+from shopcase.runner import NotebookFailed, execute_notebook, list_notebooks, run_all
 from shopcase.summary import record_figures, write_summary
 
 
@@ -34,6 +34,20 @@ def test_a_failing_cell_is_named(tmp_path):
     nbformat.write(nb, source)
     with pytest.raises(NotebookFailed, match=r"99_broken.ipynb: cell 2 failed with ValueError: broken on purpose"):
         execute_notebook(source, tmp_path / "out" / "99_broken.ipynb")
+
+
+def test_a_failed_refresh_leaves_the_committed_notebook_untouched(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("raise RuntimeError('no')")]
+    source = folder / "01_fails.ipynb"
+    nbformat.write(nb, source)
+    before = source.read_text()
+    with pytest.raises(NotebookFailed, match="01_fails.ipynb: cell 1"):
+        run_all(tmp_path / "build", in_place=True, notebooks_dir=folder)
+    assert source.read_text() == before
 
 
 def test_list_notebooks_is_ordered_and_filters():

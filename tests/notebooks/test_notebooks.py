@@ -19,6 +19,7 @@ SMALL_PARAMETERS = {
                                          "k_grid": [10, 50], "shrink_grid": [0, 10]},
     "03_content_and_hybrid.ipynb": {"n_users": 800, "n_items": 300, "seed": 1, "content_weights": [0.0, 0.5]},
     "04_evaluation.ipynb": {"n_users": 800, "n_items": 300, "seed": 1, "ks": [5, 10]},
+    "05_churn.ipynb": {"n_users": 800, "n_items": 300, "seed": 1, "n_origins": 2, "cdnow_folds": 2},
 }
 """Small parameters per notebook; a new notebook must add its entry here."""
 
