@@ -22,12 +22,11 @@ and only its ranking (ROC-AUC, PR-AUC) is comparable.
 
 from __future__ import annotations
 
-import sys
 import time
 
-import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
+from tables import bootstrap_table, markdown, section
 from threadpoolctl import threadpool_limits
 
 from shopcase.churn import (
@@ -36,7 +35,6 @@ from shopcase.churn import (
     PAPER_CDNOW_PARAMS,
     BinnedRateRule,
     ChurnModel,
-    bootstrap_difference,
     build_churn_dataset,
     calibration_table,
     compare_methods,
@@ -53,34 +51,6 @@ HORIZON_DAYS = 273  # weeks 40-78
 LOG_END = "1998-07-01"  # the data runs through 1998-06-30 (day resolution)
 TRAIN_AS_OF = "1997-07-02"  # start of week 27, for the deployable variant
 SEED = 42
-
-
-def markdown(frame: pd.DataFrame, digits: int = 3) -> str:
-    """A DataFrame as a markdown table, floats rounded (no tabulate dependency)."""
-    def cell(value: object) -> str:
-        if isinstance(value, (float, np.floating)):
-            return "n/a" if np.isnan(value) else f"{value:.{digits}f}"
-        return str(value)
-    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + " --- |" * frame.shape[1]]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join(lines)
-
-
-def section(title: str, body: str) -> None:
-    print(f"\n### {title}\n\n{body}\n")
-    sys.stdout.flush()
-
-
-def bootstrap_table(y: np.ndarray, scores: dict, model: str, baselines: list[str], ranking_only: list[str]):
-    """Paired bootstrap (200 resamples of customers) of model minus each baseline, ROC-AUC and Brier."""
-    rows = []
-    for baseline in baselines:
-        diff = bootstrap_difference(y, scores[model], scores[baseline], n_boot=200, random_state=SEED,
-                                    baseline_is_probability=baseline not in ranking_only)
-        for row in diff.itertuples(index=False):
-            rows.append({"baseline": baseline, "metric": row.metric, "model - baseline": row.difference,
-                         "95% CI low": row.ci_low, "95% CI high": row.ci_high})
-    return pd.DataFrame(rows)
 
 
 def paper_parameters() -> tuple[pd.DataFrame, pd.DataFrame]:

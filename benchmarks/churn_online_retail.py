@@ -18,18 +18,16 @@ All four candidates are shown on the test date too, for transparency.
 
 from __future__ import annotations
 
-import sys
 import time
 
-import numpy as np
 import pandas as pd
+from tables import bootstrap_table, markdown, section
 from threadpoolctl import threadpool_limits
 
 from shopcase.churn import (
     FEATURE_COLUMNS,
     BinnedRateRule,
     ChurnModel,
-    bootstrap_difference,
     build_churn_dataset,
     classification_metrics,
     compare_methods,
@@ -51,34 +49,6 @@ SETTINGS = {
     "reference GBM": {},
     "regularised GBM": {"learning_rate": 0.05, "max_depth": 2, "min_samples_leaf": 50, "subsample": 0.8},
 }
-
-
-def markdown(frame: pd.DataFrame, digits: int = 3) -> str:
-    """A DataFrame as a markdown table, floats rounded (no tabulate dependency)."""
-    def cell(value: object) -> str:
-        if isinstance(value, (float, np.floating)):
-            return "n/a" if np.isnan(value) else f"{value:.{digits}f}"
-        return str(value)
-    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + " --- |" * frame.shape[1]]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join(lines)
-
-
-def section(title: str, body: str) -> None:
-    print(f"\n### {title}\n\n{body}\n")
-    sys.stdout.flush()
-
-
-def bootstrap_table(y: np.ndarray, scores: dict, model: str, baselines: list[str], ranking_only: list[str]):
-    """Paired bootstrap (200 resamples of customers) of model minus each baseline, ROC-AUC and Brier."""
-    rows = []
-    for baseline in baselines:
-        diff = bootstrap_difference(y, scores[model], scores[baseline], n_boot=200, random_state=SEED,
-                                    baseline_is_probability=baseline not in ranking_only)
-        for row in diff.itertuples(index=False):
-            rows.append({"baseline": baseline, "metric": row.metric, "model - baseline": row.difference,
-                         "95% CI low": row.ci_low, "95% CI high": row.ci_high})
-    return pd.DataFrame(rows)
 
 
 def main() -> None:
