@@ -25,7 +25,7 @@ from shopcase.evaluate.metrics import (
 from shopcase.evaluate.report import business_reading, evaluate_models, metrics_at_ks
 from shopcase.evaluate.splits import SplitReport, leave_last_out, random_split_by_user, temporal_split
 from shopcase.evaluate.truth import purchase_truth, share_in_favourite_category
-from shopcase.evaluate.tuning import best_params, grid_search
+from shopcase.evaluate.tuning import best_params, grid_search, tune_blend_weights
 
 __all__ = [
     "RANKING_METRICS",
@@ -53,4 +53,5 @@ __all__ = [
     "recall_at_k",
     "share_in_favourite_category",
     "temporal_split",
+    "tune_blend_weights",
 ]

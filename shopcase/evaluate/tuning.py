@@ -9,6 +9,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from shopcase.evaluate.metrics import ranking_metrics
+from shopcase.recommend import Hybrid
 from shopcase.validate import require_positive_int
 
 
@@ -52,3 +53,37 @@ def best_params(results: pd.DataFrame, param_names: Sequence[str], metric: str =
     # Read each column on its own: a row of mixed types would turn integers into floats.
     values = {name: results[name].iloc[best] for name in param_names}
     return {name: v.item() if hasattr(v, "item") else v for name, v in values.items()}
+
+
+def tune_blend_weights(
+    models: Sequence[object],
+    train: pd.DataFrame,
+    validation_truth: pd.DataFrame,
+    grid: Sequence[Sequence[float]],
+    k: int = 10,
+    metric: str = "ndcg_at_k",
+    item_features: pd.DataFrame | None = None,
+    normalisation: str = "minmax",
+) -> tuple[tuple[float, ...], pd.DataFrame]:
+    """Choose ``Hybrid(models)`` blend weights on a validation split carved out of training data.
+
+    Fits the hybrid once on ``train``, then for each weight vector in ``grid`` recommends ``k``
+    items to every ``validation_truth`` user (unknown users get the cold-start list, not skipped)
+    and scores them with ``ranking_metrics``. Returns the best weights (first best in grid order)
+    and a table ``weights, <metric>`` with one row per grid point.
+    """
+    k = require_positive_int(k, "k")
+    grid = [tuple(float(w) for w in weights) for weights in grid]
+    if not grid:
+        raise ValueError("grid is empty: give at least one weight vector")
+    hybrid = Hybrid(list(models), normalisation=normalisation).fit(train, item_features=item_features)
+    users = validation_truth["user_id"].unique()
+    rows = []
+    for weights in grid:
+        recs = hybrid.set_params(weights=weights).recommend(users, n=k)
+        scores = ranking_metrics(recs, validation_truth, k)
+        if metric not in scores:
+            raise ValueError(f"metric {metric!r} is not one of {sorted(scores)}")
+        rows.append({"weights": weights, metric: scores[metric]})
+    results = pd.DataFrame(rows)
+    return results["weights"].iloc[int(results[metric].to_numpy().argmax())], results

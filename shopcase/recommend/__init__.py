@@ -10,7 +10,7 @@ reference API ``recommend_for_user(user_id, n_recommendations=5, method=...)``.
 from shopcase.recommend.base import BaseRecommender
 from shopcase.recommend.content import ContentBased
 from shopcase.recommend.ease import EASE
-from shopcase.recommend.hybrid import Hybrid, precision_at_k, tune_blend_weights
+from shopcase.recommend.hybrid import Hybrid
 from shopcase.recommend.item_knn import ItemKNN
 from shopcase.recommend.popularity import Popularity
 from shopcase.recommend.seed_reference import SeedRecommender
@@ -25,6 +25,4 @@ __all__ = [
     "Popularity",
     "SeedRecommender",
     "UserKNN",
-    "precision_at_k",
-    "tune_blend_weights",
 ]

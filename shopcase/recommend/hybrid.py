@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Self
 
 import numpy as np
@@ -12,14 +12,9 @@ from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
 from shopcase.recommend.base import METHODS, BaseRecommender, check_number
-from shopcase.validate import require_columns, require_positive_int, validate_frame
 
 STRATEGIES: tuple[str, ...] = ("blend", "alternate")
 NORMALISATIONS: tuple[str, ...] = ("minmax", "rank")
-
-Metric = Callable[[pd.DataFrame, pd.DataFrame, int], float]
-"""``metric(recommendations, truth, k) -> float``, higher is better."""
-
 
 def normalise_rows(scores: np.ndarray, method: str) -> np.ndarray:
     """Per-row normalisation of candidate scores (``-inf`` = not a candidate) to [0, 1].
@@ -215,51 +210,3 @@ class Hybrid(BaseRecommender):
                 return model.recommend_for_user(user_id, n_recommendations)
         raise ValueError(f"method={method!r} needs a {method} model in this Hybrid; it has none")
 
-
-def precision_at_k(recommendations: pd.DataFrame, truth: pd.DataFrame, k: int) -> float:
-    """Mean over the users in ``truth`` of (hits in their top-``k``) / ``k``; users with no list count 0."""
-    top = recommendations.loc[recommendations["rank"] <= k, ["user_id", "item_id"]]
-    pairs = truth[["user_id", "item_id"]].drop_duplicates()
-    hits = top.merge(pairs, on=["user_id", "item_id"]).groupby("user_id").size()
-    users = pairs["user_id"].unique()
-    return float(hits.reindex(users, fill_value=0).sum() / (k * len(users)))
-
-
-def tune_blend_weights(
-    models: Sequence[BaseRecommender],
-    train: pd.DataFrame,
-    validation: pd.DataFrame,
-    grid: Iterable[Sequence[float]],
-    k: int = 10,
-    metric: Metric | None = None,
-    item_features: pd.DataFrame | None = None,
-    normalisation: str = "minmax",
-) -> tuple[tuple[float, ...], pd.DataFrame]:
-    """Pick blend weights on a caller-given validation split (never the test split).
-
-    Fits one ``Hybrid(models)`` on ``train`` once, then for each weight vector in
-    ``grid`` recommends ``k`` items to every user of ``validation`` (``user_id,
-    item_id`` of held-out interactions; users unknown in ``train`` get the cold-start
-    list, they are not skipped) and scores them with ``metric(recs, validation, k)``
-    (default ``precision_at_k``). Returns the best weights (first best in grid
-    order) and a DataFrame ``weights, metric`` with one row per grid point.
-    """
-    k = require_positive_int(k, "k")
-    metric = precision_at_k if metric is None else metric
-    require_columns(validation, ["user_id", "item_id"], "validation")
-    truth = validate_frame(
-        validation[["user_id", "item_id"]],
-        {"user_id": "id", "item_id": "id"},
-        "validation",
-        key=["user_id", "item_id"],
-    )
-    hybrid = Hybrid(list(models), normalisation=normalisation).fit(train, item_features)
-    users = truth["user_id"].unique()
-    rows = []
-    for weights in grid:
-        hybrid.set_params(weights=tuple(float(w) for w in weights))
-        rows.append((hybrid.weights, float(metric(hybrid.recommend(users, n=k), truth, k))))
-    if not rows:
-        raise ValueError("grid is empty")
-    results = pd.DataFrame(rows, columns=["weights", "metric"])
-    return results["weights"].iloc[int(np.argmax(results["metric"].to_numpy()))], results

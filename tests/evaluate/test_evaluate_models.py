@@ -13,8 +13,9 @@ from shopcase.evaluate import (
     ranking_metrics,
     share_in_favourite_category,
     temporal_split,
+    tune_blend_weights,
 )
-from shopcase.recommend import ItemKNN, Popularity, SeedRecommender, UserKNN
+from shopcase.recommend import ContentBased, Hybrid, ItemKNN, Popularity, SeedRecommender, UserKNN
 from shopcase.recommend.scaling import scaling_curve
 
 
@@ -127,3 +128,21 @@ def test_business_reading_turns_hit_rate_into_revenue_touched():
         business_reading(results, 1000, float("nan"))
     with pytest.raises(ValueError, match="n_customers"):
         business_reading(results, 0, 40.0)
+
+
+def test_tune_blend_weights_scores_each_weight_vector_on_validation(shop_split):
+    shop, train, test_events = shop_split
+    truth = purchase_truth(test_events)
+    grid = [(1.0, 0.0), (0.5, 0.5), (0.0, 1.0)]
+    models = [ItemKNN(k_neighbors=20), ContentBased()]
+    best, results = tune_blend_weights(models, train, truth, grid, k=5, item_features=shop.catalogue)
+    assert results["weights"].tolist() == grid
+    assert best == grid[int(results["ndcg_at_k"].to_numpy().argmax())]
+    # each row is the ranking metric of that blend, refitted independently
+    hybrid = Hybrid(models, weights=list(grid[1])).fit(train, item_features=shop.catalogue)
+    expected = ranking_metrics(hybrid.recommend(truth["user_id"].unique(), n=5), truth, 5)["ndcg_at_k"]
+    assert results["ndcg_at_k"].iloc[1] == pytest.approx(expected, abs=1e-12)
+    with pytest.raises(ValueError, match="grid is empty"):
+        tune_blend_weights(models, train, truth, [], item_features=shop.catalogue)
+    with pytest.raises(ValueError, match="metric 'auc'"):
+        tune_blend_weights(models, train, truth, grid[:1], metric="auc", item_features=shop.catalogue)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
-from recommend_oracles import assert_same_lists, random_interactions, top_lists
+from recommend_oracles import assert_same_lists, top_lists
 
 from shopcase.recommend import (
     EASE,
@@ -15,8 +14,6 @@ from shopcase.recommend import (
     Popularity,
     SeedRecommender,
     UserKNN,
-    precision_at_k,
-    tune_blend_weights,
 )
 
 
@@ -115,41 +112,3 @@ def test_unknown_user_gets_popularity(small, catalogue):
     hybrid = Hybrid([ItemKNN(), ContentBased()]).fit(small, catalogue)
     expected = Popularity().fit(small).recommend(["x"], n=5)["item_id"].tolist()
     assert hybrid.recommend_for_user("nobody", 5) == expected
-
-
-def test_tune_blend_weights_uses_the_validation_split(catalogue):
-    data = random_interactions(60, 40, 0.25, seed=21)
-    data = data.assign(
-        user_id="u" + data["user_id"].astype(str).str.zfill(2),
-        item_id="i" + data["item_id"].astype(str).str.zfill(2),
-    )
-    held_out = data.sample(frac=0.2, random_state=0)
-    train, validation = data.drop(held_out.index), held_out
-    calls = []
-
-    def metric(recs: pd.DataFrame, truth: pd.DataFrame, k: int) -> float:
-        calls.append(truth)
-        return precision_at_k(recs, truth, k)
-
-    grid = [(1.0, 0.0), (0.5, 0.5), (0.0, 1.0)]
-    best, results = tune_blend_weights(
-        [ItemKNN(k_neighbors=10), ContentBased()],
-        train,
-        validation,
-        grid,
-        k=5,
-        metric=metric,
-        item_features=catalogue,
-    )
-    assert len(calls) == 3 and all(len(t) == len(validation) for t in calls)
-    assert results["weights"].tolist() == grid
-    assert best == grid[int(results["metric"].to_numpy().argmax())]
-    hybrid = Hybrid([ItemKNN(k_neighbors=10), ContentBased()], weights=best).fit(train, catalogue)
-    recs = hybrid.recommend(validation["user_id"].unique(), n=5)
-    assert precision_at_k(recs, validation, 5) == pytest.approx(results["metric"].max())
-
-
-def test_precision_at_k_by_hand():
-    recs = pd.DataFrame({"user_id": ["a", "a", "b"], "item_id": [1, 2, 3], "score": 1.0, "rank": [1, 2, 1]})
-    truth = pd.DataFrame({"user_id": ["a", "b", "c"], "item_id": [2, 9, 1]})
-    assert precision_at_k(recs, truth, 2) == pytest.approx((1 / 2 + 0 + 0) / 3)  # user c has no list: 0
