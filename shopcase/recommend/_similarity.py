@@ -2,15 +2,24 @@
 
 Shared by the neighbourhood models (items for ``ItemKNN``, users for ``UserKNN``)
 and by their ``similar_items``. Never builds a dense ``all rows x all rows`` array:
-at most one chunk of rows against all rows, the chunk sized by the caller.
+at most a few chunks of rows against all rows, the chunk sized by the caller.
+The right-hand side of every product is transposed once by the caller, never per chunk.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 import numpy as np
 import scipy.sparse as sp
 
-from shopcase.recommend._topn import keep_top_k
+try:  # scipy's own kernel for sparse products, called without its counting pass (see sparse_product)
+    from scipy.sparse._sparsetools import csr_matmat as _csr_matmat
+except ImportError:  # pragma: no cover - a scipy without it: plain `@`
+    _csr_matmat = None
+
+from shopcase.recommend._parallel import ordered_map
+from shopcase.recommend._topn import TINY, _rank_within, keep_top_k, top_k_positions
 
 
 def row_norms(matrix: sp.csr_matrix) -> np.ndarray:
@@ -18,19 +27,51 @@ def row_norms(matrix: sp.csr_matrix) -> np.ndarray:
     return np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1), dtype=np.float64).ravel())
 
 
+def sparse_product(left: sp.csr_matrix, right: sp.csr_matrix) -> sp.csr_matrix:
+    """``left @ right`` for CSR matrices, a third faster than scipy's ``@``.
+
+    scipy runs its product kernel twice: once only to count the result's entries,
+    then for real. The count is bounded by ``min(rows x cols, multiply-adds)``, both
+    known for free, so this allocates that bound and runs the kernel once (untouched
+    memory costs nothing). Same kernel, same summation order: the same bits as ``@``.
+    The result has no duplicates; its column indices are not sorted.
+    """
+    n_row, n_col = left.shape[0], right.shape[1]
+    if _csr_matmat is None or left.format != "csr" or right.format != "csr" or left.shape[1] != right.shape[0]:
+        return sp.csr_matrix(left @ right)
+    bound = min(n_row * n_col, int(np.diff(right.indptr)[left.indices].sum()))
+    big = max(bound, left.nnz, right.nnz, n_row + 1, n_col + 1, left.shape[1] + 1) >= 2**31 - 1
+    index = np.int64 if big else np.int32
+    dtype = np.result_type(left.data, right.data)
+    indptr = np.empty(n_row + 1, dtype=index)
+    indices = np.empty(bound, dtype=index)
+    data = np.empty(bound, dtype=dtype)
+    _csr_matmat(
+        n_row, n_col,
+        left.indptr.astype(index, copy=False), left.indices.astype(index, copy=False),
+        left.data.astype(dtype, copy=False),
+        right.indptr.astype(index, copy=False), right.indices.astype(index, copy=False),
+        right.data.astype(dtype, copy=False),
+        indptr, indices, data,
+    )  # fmt: skip
+    nnz = int(indptr[-1])
+    return sp.csr_matrix((data[:nnz], indices[:nnz], indptr), shape=(n_row, n_col))
+
+
 def cosine_rows(
     query: sp.csr_matrix,
     query_norms: np.ndarray,
-    base: sp.csr_matrix,
+    base_t: sp.csr_matrix,
     base_norms: np.ndarray,
     shrinkage: float,
 ) -> sp.csr_matrix:
     """Shrunk cosine ``dot(a, b) / (|a| |b| + shrinkage)`` of each query row with each base row.
 
-    ``query`` is ``q x d``, ``base`` is ``m x d``; returns a sparse ``q x m`` matrix
-    holding only pairs that share a non-zero dimension.
+    ``query`` is ``q x d``; ``base_t`` is the base rows as columns (``d x m``, the
+    transpose done once by the caller, not per chunk); returns a sparse ``q x m``
+    matrix holding only pairs that share a non-zero dimension.
     """
-    dots = (query @ base.T).tocsr()
+    dots = sparse_product(query.tocsr(), base_t.tocsr())
     row = np.repeat(np.arange(dots.shape[0]), np.diff(dots.indptr))
     dots.data = dots.data / (query_norms[row] * base_norms[dots.indices] + shrinkage)
     return dots
@@ -39,7 +80,7 @@ def cosine_rows(
 def cosine_top_k(
     query: sp.csr_matrix,
     query_norms: np.ndarray,
-    base: sp.csr_matrix,
+    base_t: sp.csr_matrix,
     base_norms: np.ndarray,
     shrinkage: float,
     self_index: np.ndarray,
@@ -50,9 +91,167 @@ def cosine_top_k(
     ``self_index[i]`` (a base row) is dropped from row ``i``: nothing is its own
     neighbour. The chunk is densified (``q x m`` cells), so callers size ``q`` to the budget.
     """
-    similarity = cosine_rows(query, query_norms, base, base_norms, shrinkage).toarray()
+    similarity = cosine_rows(query, query_norms, base_t, base_norms, shrinkage).toarray()
     similarity[np.arange(len(self_index)), self_index] = 0.0
     return keep_top_k(similarity, k)
+
+
+def cosine_top_k_all(
+    vectors: sp.csr_matrix,
+    vectors_t: sp.csr_matrix,
+    norms: np.ndarray,
+    shrinkage: float,
+    k: int,
+    block_rows: Callable[[int], int],
+) -> sp.csr_matrix:
+    """Every row's ``k`` most similar *other* rows (positive shrunk cosine, ties: lower index), as CSR.
+
+    ``vectors`` is ``m x d`` and ``vectors_t`` the same matrix as ``d x m``. Equal to
+    ``cosine_top_k`` over all rows (bit for bit), at about half the cost: the
+    similarity is symmetric, so block ``[a, e)`` computes only its pairs with rows
+    ``>= a``, as a dense ``(e - a) x (m - a)`` array (``block_rows(a)`` rows, sized
+    by the caller to the memory budget). Its columns ``>= e`` are the later rows'
+    pairs with this block: they are kept as those rows' candidates (``_Candidates``).
+    Its rows are then complete: their candidates from earlier blocks plus their row
+    of the block. Products run on worker threads (``ordered_map``); candidates are
+    gathered in the calling thread, in block order.
+    """
+    m = vectors.shape[0]
+    blocks = []
+    start = 0
+    while start < m:
+        blocks.append((start, min(m, start + max(1, block_rows(start)))))
+        start = blocks[-1][1]
+
+    def sliced() -> Iterator[tuple[int, int, sp.csr_matrix, int]]:
+        # Columns < a are never needed again; drop them once an eighth of the columns are dead
+        # (slicing every block would copy the matrix ~40 times; the dead columns cost ~5% more flops).
+        base, base_start = vectors_t, 0
+        for a, e in blocks:
+            if a - base_start > (m - base_start) // 8:
+                base, base_start = _columns_from(base, a), a
+            yield a, e, base, base_start
+
+    def similarity_block(block: tuple[int, int, sp.csr_matrix, int]) -> tuple[int, int, np.ndarray]:
+        a, e, base, base_start = block
+        dots = sparse_product(vectors[a:e], base)
+        dense = sp.csr_matrix(
+            (dots.data, dots.indices - base_start, dots.indptr), shape=(e - a, m - base_start)
+        ).toarray()[:, a - base_start :]
+        # The same operations, in the same order, as cosine_rows: the same bits. A few rows at a time,
+        # so the denominators stay small (in cache) instead of another block-sized array.
+        # 0 / 0 (a zero vector, no shrinkage) gives NaN, which is never a neighbour, like the 0 it stands for.
+        step = max(1, 2**16 // (m - a))
+        with np.errstate(invalid="ignore"):
+            for r in range(0, e - a, step):
+                denominator = np.multiply.outer(norms[a + r : min(e, a + r + step)], norms[a:])
+                denominator += shrinkage
+                dense[r : r + step] /= denominator
+        dense[np.arange(e - a), np.arange(e - a)] = 0.0  # nothing is its own neighbour
+        return a, e, dense
+
+    candidates = _Candidates(m, k)
+    values, cols, counts = [], [], []
+    for a, e, dense in ordered_map(similarity_block, sliced()):
+        candidates.add(e, dense[:, e - a :].T, a)
+        row, col, value = candidates.finish(a, dense)
+        values.append(value)
+        cols.append(col)
+        counts.append(np.bincount(row, minlength=e - a))
+    indptr = np.concatenate(([0], np.cumsum(np.concatenate(counts))))
+    return sp.csr_matrix((np.concatenate(values), np.concatenate(cols), indptr), shape=(m, m))
+
+
+class _Candidates:
+    """Each row's candidate neighbours from the blocks seen so far, for ``cosine_top_k_all``.
+
+    A row holds up to ``2 k`` candidates in column order (columns arrive in
+    increasing order, block after block), so position order is column order and
+    the tie rule holds through every selection. ``floor[j]`` is row ``j``'s ``k``-th
+    best candidate when it was last compacted: its final ``k``-th best can only be
+    higher, so a new candidate below it is dropped on arrival (after a few blocks
+    almost all are). A row whose new candidates do not fit is compacted, with
+    them, to its top ``k``.
+    """
+
+    def __init__(self, m: int, k: int) -> None:
+        self.k, self.cap = k, 2 * k
+        self.value = np.full((m, self.cap), -np.inf)
+        self.col = np.zeros((m, self.cap), dtype=np.int32 if m < 2**31 else np.int64)
+        self.count = np.zeros(m, dtype=np.int64)
+        self.floor = np.full(m, TINY)  # only positive similarities are neighbours
+
+    def add(self, first_row: int, scores: np.ndarray, first_col: int) -> None:
+        """New candidates: ``scores[j, i]`` for row ``first_row + j`` and column ``first_col + i``."""
+        n_rows, width = scores.shape
+        if n_rows == 0:
+            return
+        rows = slice(first_row, first_row + n_rows)
+        passed = np.empty((n_rows, width), dtype=bool)
+        np.greater_equal(scores, self.floor[rows, None], out=passed)
+        local, pos = np.divmod(np.flatnonzero(passed), width)  # row-major: columns ascend within a row
+        value, col = scores[local, pos], first_col + pos
+        new = np.bincount(local, minlength=n_rows)
+        count = self.count[rows]
+        over = count + new > self.cap
+        slot = count[local] + _rank_within(local, n_rows) - 1
+        fits = ~over[local]
+        self.value[first_row + local[fits], slot[fits]] = value[fits]
+        self.col[first_row + local[fits], slot[fits]] = col[fits]
+        self.count[rows] += np.where(over, 0, new)
+        if over.any():
+            # Held candidates then the new ones, padded with -inf: position order is still column order.
+            # A few thousand rows at a time, so the padded copies stay small.
+            full = np.flatnonzero(over)
+            spill = np.flatnonzero(~fits)  # the new candidates of the full rows, grouped by row
+            width = self.cap + int(new[full].max())
+            piece = max(1, 2**20 // width)
+            for lo in range(0, len(full), piece):
+                rows = full[lo : lo + piece]
+                part = spill[np.searchsorted(local[spill], rows[0]) : np.searchsorted(local[spill], rows[-1], "right")]
+                padded_value = np.full((len(rows), width), -np.inf)
+                padded_col = np.zeros((len(rows), width), dtype=self.col.dtype)
+                padded_value[:, : self.cap] = self.value[first_row + rows]
+                padded_col[:, : self.cap] = self.col[first_row + rows]
+                target = np.searchsorted(rows, local[part])
+                position = self.cap + slot[part] - count[local[part]]
+                padded_value[target, position] = value[part]
+                padded_col[target, position] = col[part]
+                self._compact(first_row + rows, padded_value, padded_col)
+
+    def _compact(self, rows: np.ndarray, padded_value: np.ndarray, padded_col: np.ndarray) -> None:
+        row, pos, value = top_k_positions(padded_value, self.k)
+        kept = np.bincount(row, minlength=len(rows))
+        slot = _rank_within(row, len(rows)) - 1
+        self.value[rows] = -np.inf
+        self.value[rows[row], slot] = value
+        self.col[rows[row], slot] = padded_col[row, pos]
+        self.count[rows] = kept
+        full = np.flatnonzero(kept == self.k)
+        if len(full):
+            starts = np.cumsum(kept) - kept
+            self.floor[rows[full]] = np.minimum.reduceat(value, starts[full])
+
+    def finish(self, first_row: int, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Top ``k`` of rows ``first_row + j``: their candidates plus ``scores[j, i]`` for column ``first_row + i``.
+
+        Returns ``(row - first_row, col, value)`` in row-major, column order.
+        """
+        n_rows = scores.shape[0]
+        held = slice(first_row, first_row + n_rows)
+        row, pos, value = top_k_positions(np.concatenate((self.value[held], scores), axis=1), self.k)
+        held_col = self.col[first_row + row, np.minimum(pos, self.cap - 1)]
+        col = np.where(pos < self.cap, held_col, first_row + pos - self.cap)
+        return row, col, value
+
+
+def _columns_from(matrix: sp.csr_matrix, start: int) -> sp.csr_matrix:
+    """``matrix`` without the entries in columns ``< start`` (same shape; sorted indices are kept)."""
+    keep = matrix.indices >= start
+    kept_before = np.concatenate(([0], np.cumsum(keep, dtype=matrix.indptr.dtype)))
+    return sp.csr_matrix(
+        (matrix.data[keep], matrix.indices[keep], kept_before[matrix.indptr]), shape=matrix.shape
+    )
 
 
 def idf(matrix_docs_by_terms: sp.csr_matrix) -> np.ndarray:
@@ -82,19 +281,24 @@ def bm25_weight(items_by_users: sp.csr_matrix, k1: float, b: float) -> sp.csr_ma
 class ItemCosineSimilarMixin:
     """``_similar`` for the neighbourhood models: the full (unpruned) shrunk item-item cosine.
 
-    The model sets ``item_vectors_`` (``items x users`` CSR) and ``item_norms_`` at fit;
-    the base class removes each item from its own list.
+    The model sets ``item_vectors_`` (``items x users`` CSR), ``item_norms_`` and
+    ``_users_by_items`` (``item_vectors_`` transposed once, CSR) at fit; the base
+    class removes each item from its own list.
     """
 
     item_vectors_: sp.csr_matrix
     item_norms_: np.ndarray
+    _users_by_items: sp.csr_matrix
     shrinkage: float
 
     def _similar(self, item_rows: np.ndarray) -> sp.csr_matrix:
+        base_t = getattr(self, "_users_by_items", None)
+        if base_t is None:  # a model pickled before the attribute existed
+            base_t = self.item_vectors_.T.tocsr()
         return cosine_rows(
             self.item_vectors_[item_rows],
             self.item_norms_[item_rows],
-            self.item_vectors_,
+            base_t,
             self.item_norms_,
             float(self.shrinkage),
         )

@@ -1,8 +1,10 @@
 """The one interface every recommender shares: fit, recommend, similar_items.
 
 The base does all the common work once: validation, the id <-> index mapping,
-the sparse ``users x items`` matrix, batching users in memory-bounded chunks,
-excluding seen items, deterministic top-n and the cold-start path. A model only
+the sparse ``users x items`` matrix, batching users in memory-bounded chunks
+(scored on ``_parallel.WORKERS`` threads, results in order), excluding seen
+items, deterministic top-n (``_topn``; on the stored entries only for models
+with sparse scores) and the cold-start path. A model only
 says how to score a chunk of users (``_score``) and a chunk of items
 (``_similar``).
 
@@ -34,7 +36,8 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from shopcase.recommend._topn import top_n_dense
+from shopcase.recommend._parallel import ordered_map
+from shopcase.recommend._topn import TINY, top_n_csr, top_n_dense
 from shopcase.schema import INTERACTIONS_COLUMNS
 from shopcase.validate import require_positive_int, validate_frame
 
@@ -105,6 +108,10 @@ class BaseRecommender(BaseEstimator, ABC):
     """True: a score <= 0 means "no evidence" and the item is not returned."""
     _kind: ClassVar[str] = "collaborative"
     """Which reference ``method`` this model provides: collaborative, content, popularity or hybrid."""
+    _sparse_scores: ClassVar[bool] = False
+    """True: ``_score`` and ``_similar`` return sparse matrices (no duplicate entries) and the model is
+    ``_positive_only``, so an entry not stored (score 0) is never returned: top-n then runs on the stored
+    entries only (``top_n_csr``), without densifying chunks to ``n_items`` columns."""
 
     chunk_rows: int | None
 
@@ -185,20 +192,23 @@ class BaseRecommender(BaseEstimator, ABC):
 
     def _as_candidates(self, scores: np.ndarray | sp.spmatrix) -> np.ndarray:
         """Dense writable float64 copy with ``-inf`` wherever an item may not be returned."""
-        dense = scores.toarray() if sp.issparse(scores) else np.array(scores, dtype=np.float64)
+        # order="C": a copy of a broadcast view (Popularity) would otherwise come out column-major.
+        dense = scores.toarray() if sp.issparse(scores) else np.array(scores, dtype=np.float64, order="C")
         dense = dense.astype(np.float64, copy=False)
-        bad = ~np.isfinite(dense)
-        if self._positive_only:
-            bad |= dense <= 0
-        dense[bad] = -np.inf
+        ok = (dense > 0) & (dense < np.inf) if self._positive_only else np.isfinite(dense)
+        np.copyto(dense, -np.inf, where=~ok)
         return dense
+
+    def _seen(self, user_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(position in chunk, item index)`` of every item the users at ``user_rows`` interacted with."""
+        seen = self.user_items_[user_rows]
+        return np.repeat(np.arange(len(user_rows)), np.diff(seen.indptr)), seen.indices
 
     def _chunk_scores(self, user_rows: np.ndarray, exclude_seen: bool) -> np.ndarray:
         """Candidate scores (``len(user_rows) x n_items``, ``-inf`` = not returnable)."""
         scores = self._as_candidates(self._score(user_rows))
         if exclude_seen:
-            seen = self.user_items_[user_rows]
-            scores[np.repeat(np.arange(len(user_rows)), np.diff(seen.indptr)), seen.indices] = -np.inf
+            scores[self._seen(user_rows)] = -np.inf
         return scores
 
     def _similar_scores(self, item_rows: np.ndarray) -> np.ndarray:
@@ -207,11 +217,38 @@ class BaseRecommender(BaseEstimator, ABC):
         scores[np.arange(len(item_rows)), item_rows] = -np.inf
         return scores
 
+    def _top_n_sparse(
+        self, scores: sp.spmatrix, n: int, excluded: tuple[np.ndarray, np.ndarray] | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Top-n of one chunk of sparse scores (``_sparse_scores`` models); ``excluded`` cells are never returned.
+
+        Work and memory follow the stored entries: the scores of an ItemKNN chunk are ~17%
+        of its cells, and the only dense array is a bool mask of the chunk (1 byte per cell).
+        """
+        scores = sp.csr_matrix(scores)
+        if scores.nnz and scores.data.max() == np.inf:  # never returned, like NaN (rare: copy)
+            scores = scores.copy()
+            scores.data[scores.data == np.inf] = -np.inf
+        return top_n_csr(scores, n, excluded, floor=TINY)  # TINY: positive scores only
+
     def _top_n_rows(
         self, user_rows: np.ndarray, n: int, exclude_seen: bool
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Top-n of one chunk as flat arrays ``(position in chunk, item index, score, rank)``."""
+        if self._sparse_scores:
+            excluded = self._seen(user_rows) if exclude_seen else None
+            return self._top_n_sparse(self._score(user_rows), n, excluded)
         scores = self._chunk_scores(user_rows, exclude_seen)
+        pos, col, rank = top_n_dense(scores, n)
+        return pos, col, scores[pos, col], rank
+
+    def _top_n_similar(
+        self, item_rows: np.ndarray, n: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``_top_n_rows`` for ``similar_items``: the most similar other items of one chunk of items."""
+        if self._sparse_scores:
+            return self._top_n_sparse(self._similar(item_rows), n, (np.arange(len(item_rows)), item_rows))
+        scores = self._similar_scores(item_rows)
         pos, col, rank = top_n_dense(scores, n)
         return pos, col, scores[pos, col], rank
 
@@ -228,10 +265,12 @@ class BaseRecommender(BaseEstimator, ABC):
         users = as_id_index(user_ids, "user_ids")
         rows = self.user_index_.get_indexer(users)
         known = np.flatnonzero(rows >= 0)
-        parts = []
-        for chunk in self._chunks(known):
+
+        def top(chunk: np.ndarray) -> tuple[np.ndarray, ...]:
             pos, col, score, rank = self._top_n_rows(rows[chunk], n, exclude_seen)
-            parts.append((chunk[pos], col, score, rank))
+            return chunk[pos], col, score, rank
+
+        parts = list(ordered_map(top, self._chunks(known)))
         cold = np.flatnonzero(rows < 0)
         if len(cold):
             scores = np.array(self._cold_start_scores(), dtype=np.float64)[None, :]
@@ -259,11 +298,12 @@ class BaseRecommender(BaseEstimator, ABC):
         if (rows < 0).any():
             unknown = items[rows < 0][:10].tolist()
             raise ValueError(f"similar_items: {int((rows < 0).sum())} unknown item id(s), e.g. {unknown}")
-        parts = []
-        for chunk in self._chunks(np.arange(len(rows))):
-            scores = self._similar_scores(rows[chunk])
-            pos, col, rank = top_n_dense(scores, n)
-            parts.append((chunk[pos], col, scores[pos, col], rank))
+
+        def top(chunk: np.ndarray) -> tuple[np.ndarray, ...]:
+            pos, col, score, rank = self._top_n_similar(rows[chunk], n)
+            return chunk[pos], col, score, rank
+
+        parts = list(ordered_map(top, self._chunks(np.arange(len(rows)))))
         return self._assemble(items, parts, ["item_id", "similar_item_id", "score", "rank"])
 
     def recommend_for_user(
@@ -286,8 +326,10 @@ class BaseRecommender(BaseEstimator, ABC):
         if not parts or sum(len(p[0]) for p in parts) == 0:
             return _empty_frame(columns)
         pos, col, score, rank = (np.concatenate(a) for a in zip(*parts, strict=True))
-        order = np.lexsort((rank, pos))
-        pos, col, score, rank = pos[order], col[order], score[order], rank[order]
+        step, rank_step = np.diff(pos), np.diff(rank)
+        if ((step < 0) | ((step == 0) & (rank_step <= 0))).any():  # chunks come in order; cold-start users last
+            order = np.lexsort((rank, pos))
+            pos, col, score, rank = pos[order], col[order], score[order], rank[order]
         return pd.DataFrame(
             {
                 columns[0]: keys.take(pos),

@@ -39,6 +39,7 @@ class ContentBased(BaseRecommender):
     """
 
     _kind = "content"
+    _sparse_scores = True
 
     def __init__(
         self,

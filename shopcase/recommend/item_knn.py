@@ -9,11 +9,12 @@ import scipy.sparse as sp
 from shopcase.recommend._similarity import (
     ItemCosineSimilarMixin,
     bm25_weight,
-    cosine_top_k,
+    cosine_top_k_all,
     row_norms,
+    sparse_product,
     tfidf_weight,
 )
-from shopcase.recommend.base import BaseRecommender, check_number
+from shopcase.recommend.base import CHUNK_CELLS, BaseRecommender, check_number
 from shopcase.validate import require_positive_int
 
 WEIGHTINGS: tuple[str | None, ...] = (None, "bm25", "tfidf")
@@ -31,12 +32,14 @@ class ItemKNN(ItemCosineSimilarMixin, BaseRecommender):
     ``K = k_neighbors + 1``). Note implicit's ``BM25Recommender`` uses a plain dot
     product on BM25 weights; here the weighted vectors are always cosine-normalised.
 
-    ``S`` is built a chunk of items at a time and stays sparse (at most
-    ``n_items x k_neighbors`` entries). ``similar_items`` ranks by the full cosine,
-    not only the kept neighbours.
+    ``S`` is built a block of items at a time (using its symmetry, see
+    ``cosine_top_k_all``) and stays sparse (at most ``n_items x k_neighbors``
+    entries). ``similar_items`` ranks by the full cosine, not only the kept neighbours.
 
     Learned: ``similarity_`` (CSR ``n_items x n_items``), ``item_vectors_``, ``item_norms_``.
     """
+
+    _sparse_scores = True
 
     def __init__(
         self,
@@ -69,13 +72,23 @@ class ItemKNN(ItemCosineSimilarMixin, BaseRecommender):
                 raise ValueError(f"bm25_b must be in [0, 1], got {self.bm25_b!r}")
             items = bm25_weight(items, k1, b)
         norms = row_norms(items)
-        blocks = [
-            cosine_top_k(items[rows], norms[rows], items, norms, shrinkage, rows, k)
-            for rows in self._chunks(np.arange(items.shape[0]))
-        ]
-        self.similarity_ = sp.vstack(blocks, format="csr")
+        # users x items with the (weighted) values: the right-hand side of every item-item product.
+        users_by_items = self.user_items_ if self.weighting is None else items.T.tocsr()
+        self.similarity_ = cosine_top_k_all(items, users_by_items, norms, shrinkage, k, self._block_rows)
         self.item_vectors_ = items
         self.item_norms_ = norms
+        self._users_by_items = users_by_items
+
+    def _block_rows(self, start: int) -> int:
+        """Items per similarity block starting at item ``start``: a block holds its rows x items ``>= start``.
+
+        A quarter of ``CHUNK_CELLS`` (10 MB dense): at 20k items this measured as fast as
+        full-size blocks (the block stays in cache) with ~100 MB less peak memory, as up
+        to ``WORKERS + 2`` blocks are alive at once.
+        """
+        if self.chunk_rows is not None:
+            return int(self.chunk_rows)
+        return max(1, CHUNK_CELLS // 4 // max(1, self.n_items_ - start))
 
     def _score(self, user_rows: np.ndarray) -> sp.csr_matrix:
-        return self.user_items_[user_rows] @ self.similarity_
+        return sparse_product(self.user_items_[user_rows], self.similarity_)

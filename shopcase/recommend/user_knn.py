@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from shopcase.recommend._similarity import ItemCosineSimilarMixin, cosine_top_k, row_norms
+from shopcase.recommend._similarity import ItemCosineSimilarMixin, cosine_top_k, row_norms, sparse_product
 from shopcase.recommend.base import BaseRecommender, check_number
 from shopcase.validate import require_positive_int
 
@@ -26,6 +26,8 @@ class UserKNN(ItemCosineSimilarMixin, BaseRecommender):
     Learned: ``user_norms_``, ``item_vectors_``, ``item_norms_``.
     """
 
+    _sparse_scores = True
+
     def __init__(self, k_neighbors: int = 20, shrinkage: float = 0.0, chunk_rows: int | None = None) -> None:
         self.k_neighbors = k_neighbors
         self.shrinkage = shrinkage
@@ -37,6 +39,7 @@ class UserKNN(ItemCosineSimilarMixin, BaseRecommender):
         self.user_norms_ = row_norms(self.user_items_)
         self.item_vectors_ = self.user_items_.T.tocsr()
         self.item_norms_ = row_norms(self.item_vectors_)
+        self._users_by_items = self.user_items_
 
     def _row_width(self) -> int:
         # A chunk also holds its users x all-users similarities (sparse, at worst dense).
@@ -47,10 +50,10 @@ class UserKNN(ItemCosineSimilarMixin, BaseRecommender):
         weights = cosine_top_k(
             x[user_rows],
             self.user_norms_[user_rows],
-            x,
+            self.item_vectors_,  # x transposed, once at fit
             self.user_norms_,
             float(self.shrinkage),
             user_rows,
             int(self.k_neighbors),
         )
-        return weights @ x
+        return sparse_product(weights, x)

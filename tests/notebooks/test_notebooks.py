@@ -38,8 +38,7 @@ def test_notebook_is_well_formed(path):
     assert "parameters" in code[0].metadata.get("tags", []), "the first code cell must be tagged 'parameters'"
     assert "summary_path = None" in code[0].source
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
-    assert all(c.get("outputs") or not c.source.strip() or c.source.startswith("import") or "=" in c.source
-               for c in code[1:]), "commit notebooks with their outputs (make notebooks)"
+    assert all(c.get("execution_count") for c in code), "commit notebooks executed, with outputs (make notebooks)"
     errors = [o for c in code for o in c.outputs if o.output_type == "error"]
     assert not errors
     assert any("# NBVAL_CHECK_OUTPUT" in c.source for c in code), "check at least one headline figure with nbval"
