@@ -9,10 +9,12 @@ reference API ``recommend_for_user(user_id, n_recommendations=5, method=...)``.
 
 from shopcase.recommend.base import BaseRecommender
 from shopcase.recommend.content import ContentBased
+from shopcase.recommend.decay import TimeDecayed
 from shopcase.recommend.ease import EASE
 from shopcase.recommend.hybrid import Hybrid
 from shopcase.recommend.item_knn import ItemKNN
 from shopcase.recommend.popularity import Popularity
+from shopcase.recommend.repeat import RepeatAware, RepeatPurchase
 from shopcase.recommend.seed_reference import SeedRecommender
 from shopcase.recommend.user_knn import UserKNN
 
@@ -23,6 +25,9 @@ __all__ = [
     "Hybrid",
     "ItemKNN",
     "Popularity",
+    "RepeatAware",
+    "RepeatPurchase",
     "SeedRecommender",
+    "TimeDecayed",
     "UserKNN",
 ]

@@ -1,0 +1,216 @@
+"""Repeat purchases: 'buy again' from a customer's own history, and a blend that fills the rest of the list.
+
+``RepeatPurchase`` ranks the items a user already bought (how often, how recently,
+how often *anyone* rebuys the item, how much it sells right now); ``RepeatAware``
+puts it in front of any collaborative model, so new items fill the list after the
+likely repeats.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import clone
+
+from shopcase.recommend.base import BaseRecommender, check_number
+from shopcase.recommend.ease import EASE
+from shopcase.schema import INTERACTIONS_COLUMNS
+from shopcase.validate import validate_frame
+
+
+def age_in_days(interactions: pd.DataFrame, needed_by: str) -> np.ndarray:
+    """Days from each row's ``timestamp`` to the latest timestamp in ``interactions`` (never to today).
+
+    Raises ``ValueError`` naming ``needed_by`` when there is no ``timestamp`` column, and on
+    missing or unparseable dates.
+    """
+    if "timestamp" not in interactions.columns:
+        raise ValueError(
+            f"{needed_by} needs a 'timestamp' column in interactions (the last interaction of each "
+            f"user-item pair); it has {list(interactions.columns)}"
+        )
+    schema = {**INTERACTIONS_COLUMNS, "timestamp": "datetime"}
+    stamps = validate_frame(interactions, schema, "interactions", key=["user_id", "item_id"])["timestamp"]
+    return ((stamps.max() - stamps) / pd.Timedelta(days=1)).to_numpy(dtype=np.float64)
+
+
+class RepeatPurchase(BaseRecommender):
+    """'Buy again': a user's own items, ``score(u, i) = personal(u, i) * item(i)``.
+
+    ``personal(u, i) = r(u, i) ** count_exponent * 0.5 ** (age(u, i) / recency_half_life_days)``:
+    ``r`` is the interaction strength (e.g. the number of orders with the item) and
+    ``age`` the days from the pair's ``timestamp`` (the *last* purchase) to the latest
+    timestamp in the data (never today, so a refit on the same data ranks the same).
+    Without a half-life the decay factor is 1.
+
+    ``item(i) = repeat_rate(i) ** item_repeat_exponent * (recent(i) + 1) ** trend_exponent
+    / (buyers(i) + 1) ** popularity_exponent``, where ``buyers(i)`` counts the users
+    with the item, ``repeat_rate(i) = (users with r >= repeat_min_strength + 1) / (buyers(i) + 2)``
+    (smoothed share of its buyers who bought it again, when ``r`` counts orders) and
+    ``recent(i) = sum over its buyers of 0.5 ** (age / trend_half_life_days)`` (how much it
+    sells lately). With the defaults (all exponents 0 but ``count_exponent=1``) the score
+    is the plain strength. A ``timestamp`` column is needed when a half-life is used.
+
+    Only items the user interacted with score above 0, so with ``exclude_seen=True`` a
+    known user gets an empty list: this model can only *re*-recommend (the "next
+    purchases" task). ``RepeatAware`` (or ``Hybrid``) adds new items. ``similar_items``
+    has no meaning here: every similarity is 0 (no evidence), so it returns no rows.
+    Unknown users get popularity, as in every model.
+
+    Learned: ``affinity_`` (CSR ``n_users x n_items``, the scores), ``item_factor_`` (shape ``n_items``).
+    """
+
+    _kind = "history"
+
+    def __init__(
+        self,
+        recency_half_life_days: float | None = None,
+        count_exponent: float = 1.0,
+        item_repeat_exponent: float = 0.0,
+        repeat_min_strength: float = 2.0,
+        trend_half_life_days: float | None = None,
+        trend_exponent: float = 0.0,
+        popularity_exponent: float = 0.0,
+        chunk_rows: int | None = None,
+    ) -> None:
+        self.recency_half_life_days = recency_half_life_days
+        self.count_exponent = count_exponent
+        self.item_repeat_exponent = item_repeat_exponent
+        self.repeat_min_strength = repeat_min_strength
+        self.trend_half_life_days = trend_half_life_days
+        self.trend_exponent = trend_exponent
+        self.popularity_exponent = popularity_exponent
+        self.chunk_rows = chunk_rows
+
+    def _fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None) -> None:
+        exponent = check_number(self.count_exponent, "count_exponent")
+        repeat_exponent = check_number(self.item_repeat_exponent, "item_repeat_exponent")
+        min_strength = check_number(self.repeat_min_strength, "repeat_min_strength")
+        trend_exponent = check_number(self.trend_exponent, "trend_exponent")
+        popularity_exponent = check_number(self.popularity_exponent, "popularity_exponent")
+        if trend_exponent > 0 and self.trend_half_life_days is None:
+            raise ValueError("trend_exponent > 0 needs trend_half_life_days (what counts as recent)")
+
+        rating = interactions["rating"].to_numpy(dtype=np.float64)
+        cols = self.item_index_.get_indexer(interactions["item_id"])
+        rows = self.user_index_.get_indexer(interactions["user_id"])
+        needs_age = self.recency_half_life_days is not None or self.trend_half_life_days is not None
+        age = age_in_days(interactions, "RepeatPurchase with a half-life") if needs_age else None
+
+        personal = rating**exponent
+        if self.recency_half_life_days is not None:
+            half_life = check_number(self.recency_half_life_days, "recency_half_life_days", strict=True)
+            personal = personal * 0.5 ** (age / half_life)
+
+        n_items = self.n_items_
+        buyers = np.bincount(cols, minlength=n_items).astype(np.float64)
+        factor = np.ones(n_items)
+        if repeat_exponent > 0:
+            repeaters = np.bincount(cols[rating >= min_strength], minlength=n_items)
+            factor *= ((repeaters + 1.0) / (buyers + 2.0)) ** repeat_exponent
+        if self.trend_half_life_days is not None:
+            trend_half_life = check_number(self.trend_half_life_days, "trend_half_life_days", strict=True)
+            recent = np.bincount(cols, weights=0.5 ** (age / trend_half_life), minlength=n_items)
+            factor *= (recent + 1.0) ** trend_exponent
+        factor /= (buyers + 1.0) ** popularity_exponent
+        self.item_factor_ = factor
+        self.affinity_ = sp.csr_matrix((personal * factor[cols], (rows, cols)), shape=self.user_items_.shape)
+
+    def _score(self, user_rows: np.ndarray) -> sp.csr_matrix:
+        return self.affinity_[user_rows]
+
+    def _similar(self, item_rows: np.ndarray) -> sp.csr_matrix:
+        return sp.csr_matrix((len(item_rows), self.n_items_))
+
+
+def _scaled_by_row_max(scores: np.ndarray) -> np.ndarray:
+    """Candidate scores (``-inf`` = none) with negatives and non-candidates at 0, each row divided by its max."""
+    out = np.where(np.isfinite(scores), np.maximum(scores, 0.0), 0.0)
+    top = out.max(axis=1, keepdims=True)
+    return np.divide(out, top, out=np.zeros_like(out), where=top > 0)
+
+
+class RepeatAware(BaseRecommender):
+    """Likely repeats first, then new items: ``history / max + model_weight * model / max``.
+
+    ``history`` (default ``RepeatPurchase()``) and ``model`` (default ``EASE()``, any
+    shopcase recommender) are cloned and fitted on the same interactions. For each user,
+    each model's candidate scores are clipped at 0 and divided by that user's largest
+    (so a 0 keeps meaning "no evidence" and the best item of each scores 1), then
+    summed with ``model_weight`` on the second. Unlike ``Hybrid``'s min-max, this keeps
+    the gap between "bought before" and "never bought": with a small ``model_weight``
+    a user's likely repeats stay on top and the model fills the rest of the list.
+    Only items with a summed score > 0 are returned. With ``exclude_seen=True`` the
+    history adds nothing and this is ``model`` alone (scaled).
+
+    ``similar_items`` blends the two models' similarities the same way (the history
+    model has none). Unknown users get ``model``'s cold-start list.
+
+    Learned: ``history_``, ``model_`` (fitted clones), ``item_maps_`` (their item columns in this model's).
+    """
+
+    _kind = "hybrid"
+
+    def __init__(
+        self,
+        history: BaseRecommender | None = None,
+        model: BaseRecommender | None = None,
+        model_weight: float = 0.1,
+        chunk_rows: int | None = None,
+    ) -> None:
+        self.history = history
+        self.model = model
+        self.model_weight = model_weight
+        self.chunk_rows = chunk_rows
+
+    def _parts(self) -> tuple[BaseRecommender, BaseRecommender]:
+        history = RepeatPurchase() if self.history is None else self.history
+        model = EASE() if self.model is None else self.model
+        for name, part in (("history", history), ("model", model)):
+            if not isinstance(part, BaseRecommender):
+                raise ValueError(f"RepeatAware {name} must be a shopcase recommender, got {type(part).__name__}")
+        return history, model
+
+    def _catalogue_item_ids(self, item_features: pd.DataFrame | None) -> pd.Series | None:
+        known = [part._catalogue_item_ids(item_features) for part in self._parts()]
+        known = [pd.Series(ids) for ids in known if ids is not None]
+        return pd.concat(known, ignore_index=True) if known else None
+
+    def _fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None) -> None:
+        check_number(self.model_weight, "model_weight")
+        history, model = self._parts()
+        self.history_ = clone(history).fit(interactions, item_features)
+        self.model_ = clone(model).fit(interactions, item_features)
+        self.item_maps_ = [self.item_index_.get_indexer(m.item_index_) for m in (self.history_, self.model_)]
+
+    def _row_width(self) -> int:
+        return max(3 * self.n_items_, self.history_._row_width(), self.model_._row_width())
+
+    def _combine(self, parts: list[np.ndarray], n_rows: int) -> np.ndarray:
+        total = np.zeros((n_rows, self.n_items_))
+        for scores, weight, cols in zip(parts, (1.0, float(self.model_weight)), self.item_maps_, strict=True):
+            if weight > 0:
+                total[:, cols] += weight * _scaled_by_row_max(scores)
+        return total
+
+    def _score(self, user_rows: np.ndarray) -> np.ndarray:
+        parts = [m._chunk_scores(user_rows, exclude_seen=False) for m in (self.history_, self.model_)]
+        return self._combine(parts, len(user_rows))
+
+    def _similar(self, item_rows: np.ndarray) -> np.ndarray:
+        ids = self.item_index_.take(item_rows)
+        parts = []
+        for m in (self.history_, self.model_):
+            sub_rows = m.item_index_.get_indexer(ids)
+            scores = np.full((len(item_rows), m.n_items_), -np.inf)
+            known = sub_rows >= 0
+            if known.any():
+                scores[known] = m._similar_scores(sub_rows[known])
+            parts.append(scores)
+        return self._combine(parts, len(item_rows))
+
+    def _cold_start_scores(self) -> np.ndarray:
+        scores = np.zeros(self.n_items_)
+        scores[self.item_maps_[1]] = self.model_._cold_start_scores()
+        return scores
