@@ -84,7 +84,8 @@ def run_child(name: str, constructor: str, interactions: Path, catalogue: Path) 
                         catalogue=str(catalogue), k=K_NEIGHBOURS)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if out.returncode != 0:
-        return {"error": out.stderr.strip().splitlines()[-1]}
+        lines = out.stderr.strip().splitlines()
+        return {"error": lines[-1] if lines else f"exit code {out.returncode} (killed?)"}
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -129,8 +130,7 @@ def scale_table(args: argparse.Namespace) -> None:
 
 
 SEED_CHILD = r"""
-import json, resource, time
-import numpy as np
+import json, time
 from shopcase.data import interactions_from_events, generate_shop
 from shopcase.recommend import *
 shop = generate_shop(n_users={n_users}, n_items={n_items}, seed=1)
@@ -144,8 +144,9 @@ if {name!r} == "SeedRecommender":
 else:
     model.recommend(users, n=10)
 seconds = time.perf_counter() - started
-print(json.dumps({{"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "users": len(users)}}))
+# VmHWM, not ru_maxrss: ru_maxrss survives fork/exec and would report the parent's peak.
+peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(json.dumps({{"seconds": seconds, "peak_mb": peak_kb / 1024, "users": len(users)}}))
 """
 
 
