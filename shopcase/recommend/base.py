@@ -93,6 +93,18 @@ def _empty_frame(columns: list[str]) -> pd.DataFrame:
     return frame
 
 
+def validate_interactions(interactions: pd.DataFrame) -> pd.DataFrame:
+    """``validate_frame`` for ``user_id, item_id, rating`` (one row per pair), plus ratings > 0."""
+    frame = validate_frame(interactions, INTERACTIONS_COLUMNS, "interactions", key=["user_id", "item_id"])
+    n_zero = int((frame["rating"] == 0).sum())
+    if n_zero:
+        raise ValueError(
+            f"interactions: column 'rating' has {n_zero:,} of {len(frame):,} rows equal to 0; "
+            "strengths must be > 0 (drop those rows)"
+        )
+    return frame
+
+
 class BaseRecommender(BaseEstimator, ABC):
     """Base of every shopcase recommender (scikit-learn conventions: params untouched in ``__init__``).
 
@@ -122,13 +134,7 @@ class BaseRecommender(BaseEstimator, ABC):
         ``item_features`` is the catalogue, used by models that need it (ContentBased,
         Hybrid with one). Raises ``ValueError`` on bad input. Returns ``self``.
         """
-        frame = validate_frame(interactions, INTERACTIONS_COLUMNS, "interactions", key=["user_id", "item_id"])
-        n_zero = int((frame["rating"] == 0).sum())
-        if n_zero:
-            raise ValueError(
-                f"interactions: column 'rating' has {n_zero:,} of {len(frame):,} rows equal to 0; "
-                "strengths must be > 0 (drop those rows)"
-            )
+        frame = validate_interactions(interactions)
         if self.chunk_rows is not None:
             require_positive_int(self.chunk_rows, "chunk_rows")
         catalogue_ids = self._catalogue_item_ids(item_features)

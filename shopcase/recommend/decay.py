@@ -9,10 +9,8 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import clone
 
-from shopcase.recommend.base import BaseRecommender, check_number
+from shopcase.recommend.base import BaseRecommender, check_number, validate_interactions
 from shopcase.recommend.repeat import age_in_days
-from shopcase.schema import INTERACTIONS_COLUMNS
-from shopcase.validate import validate_frame
 
 MIN_STRENGTH: float = 1e-300
 """Floor of a decayed strength: a very old interaction keeps a tiny weight instead of becoming 0."""
@@ -52,13 +50,7 @@ class TimeDecayed(BaseRecommender):
         if not isinstance(self.binary, (bool, np.bool_)):
             raise ValueError(f"binary must be True or False, got {self.binary!r}")
         half_life = check_number(self.half_life_days, "half_life_days", strict=True)
-        frame = validate_frame(interactions, INTERACTIONS_COLUMNS, "interactions", key=["user_id", "item_id"])
-        n_zero = int((frame["rating"] == 0).sum())
-        if n_zero:
-            raise ValueError(
-                f"interactions: column 'rating' has {n_zero:,} of {len(frame):,} rows equal to 0; "
-                "strengths must be > 0 (drop those rows)"
-            )
+        frame = validate_interactions(interactions)
         age = age_in_days(frame, "TimeDecayed")
         strength = np.ones(len(frame)) if self.binary else frame["rating"].to_numpy(dtype=np.float64)
         decayed = np.maximum(strength * 0.5 ** (age / half_life), MIN_STRENGTH)
