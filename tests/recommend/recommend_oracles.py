@@ -134,3 +134,14 @@ def assert_same_lists(
         assert got[other].tolist() == [col_ids[j] for j, _ in wanted], f"{key}={row_ids[row]}"
         np.testing.assert_allclose(got["score"].to_numpy(), [s for _, s in wanted], rtol=0, atol=1e-9)
         assert got["rank"].tolist() == list(range(1, len(wanted) + 1))
+
+
+def dated_interactions(n_users: int, n_items: int, density: float, seed: int) -> pd.DataFrame:
+    """``random_interactions`` with string ids and each pair's last interaction on a random day of 2011."""
+    frame = random_interactions(n_users, n_items, density, seed=seed)
+    days = np.random.default_rng(seed + 1).uniform(0, 365, len(frame))
+    return frame.assign(
+        user_id="u" + frame["user_id"].astype(str).str.zfill(2),
+        item_id="i" + frame["item_id"].astype(str).str.zfill(2),
+        timestamp=pd.Timestamp("2011-01-01") + pd.to_timedelta(days, unit="D"),
+    )

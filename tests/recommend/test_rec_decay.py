@@ -8,10 +8,10 @@ import pytest
 from recommend_oracles import (
     assert_same_lists,
     cosine,
+    dated_interactions,
     dense_matrix,
     ease_scores,
     item_knn_scores,
-    random_interactions,
     top_lists,
 )
 from sklearn.base import clone
@@ -25,13 +25,7 @@ N = 10
 @pytest.fixture(scope="module")
 def dated() -> pd.DataFrame:
     """60 users x 40 items, ~20% dense, ratings 0.5..5, each pair's last interaction on a random day of 2011."""
-    frame = random_interactions(60, 40, 0.2, seed=9)
-    days = np.random.default_rng(10).uniform(0, 365, len(frame))
-    return frame.assign(
-        user_id="u" + frame["user_id"].astype(str).str.zfill(2),
-        item_id="i" + frame["item_id"].astype(str).str.zfill(2),
-        timestamp=pd.Timestamp("2011-01-01") + pd.to_timedelta(days, unit="D"),
-    )
+    return dated_interactions(60, 40, 0.2, seed=9)
 
 
 def _decayed(frame: pd.DataFrame, half_life: float, binary: bool) -> tuple[np.ndarray, list, list]:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from recommend_oracles import assert_same_lists, dense_matrix, ease_scores, random_interactions, top_lists
+from recommend_oracles import (
+    assert_same_lists,
+    dated_interactions,
+    dense_matrix,
+    ease_scores,
+    top_lists,
+)
 from sklearn.base import clone
 
 from shopcase.recommend import EASE, ItemKNN, Popularity
@@ -17,13 +23,7 @@ N = 10
 @pytest.fixture(scope="module")
 def dated() -> pd.DataFrame:
     """50 users x 30 items, ~25% dense, ratings 0.5..5, each pair's last purchase on a random day of 2011."""
-    frame = random_interactions(50, 30, 0.25, seed=5)
-    days = np.random.default_rng(6).uniform(0, 365, len(frame))
-    return frame.assign(
-        user_id="u" + frame["user_id"].astype(str).str.zfill(2),
-        item_id="i" + frame["item_id"].astype(str).str.zfill(2),
-        timestamp=pd.Timestamp("2011-01-01") + pd.to_timedelta(days, unit="D"),
-    )
+    return dated_interactions(50, 30, 0.25, seed=5)
 
 
 def _dense_ages(frame: pd.DataFrame, users: list, items: list) -> np.ndarray:
