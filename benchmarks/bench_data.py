@@ -40,10 +40,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--sizes", nargs="*", default=["4000x3000", "10000x2000", "100000x20000"])
     args = parser.parse_args()
-    import_mb = float(subprocess.run([sys.executable, "-c", BASELINE], capture_output=True, text=True,
-                                     check=True).stdout)
-    print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}; "
-          f"median of {args.repeats} runs (seeds 1..{args.repeats}); import alone peaks at {import_mb:.0f} MB\n")
+    import_mb = float(
+        subprocess.run([sys.executable, "-c", BASELINE], capture_output=True, text=True, check=True).stdout
+    )
+    print(
+        f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}; "
+        f"median of {args.repeats} runs (seeds 1..{args.repeats}); import alone peaks at {import_mb:.0f} MB\n"
+    )
     print("| users | items | events | purchase lines | emails | seconds (median) | peak RSS MB (max) | events/s |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for size in args.sizes:
@@ -51,9 +54,11 @@ def main() -> None:
         runs = [measure(n_users, n_items, seed) for seed in range(1, args.repeats + 1)]
         seconds = statistics.median(r["seconds"] for r in runs)
         first = runs[0]
-        print(f"| {n_users:,} | {n_items:,} | {first['events']:,} | {first['purchases']:,} | {first['emails']:,} "
-              f"| {seconds:.1f} | {max(r['peak_mb'] for r in runs):,.0f} | {first['events'] / seconds:,.0f} |",
-              flush=True)
+        print(
+            f"| {n_users:,} | {n_items:,} | {first['events']:,} | {first['purchases']:,} | {first['emails']:,} "
+            f"| {seconds:.1f} | {max(r['peak_mb'] for r in runs):,.0f} | {first['events'] / seconds:,.0f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -80,8 +80,9 @@ print(json.dumps({{"fit_s": fitted - started, "recommend_s": done - fitted, "tot
 
 
 def run_child(name: str, constructor: str, interactions: Path, catalogue: Path) -> dict:
-    code = CHILD.format(name=name, constructor=constructor, interactions=str(interactions),
-                        catalogue=str(catalogue), k=K_NEIGHBOURS)
+    code = CHILD.format(
+        name=name, constructor=constructor, interactions=str(interactions), catalogue=str(catalogue), k=K_NEIGHBOURS
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if out.returncode != 0:
         lines = out.stderr.strip().splitlines()
@@ -100,16 +101,23 @@ def prepare(n_users: int, n_items: int, folder: Path) -> tuple[Path, Path, dict]
     n_u, n_i = interactions["user_id"].nunique(), interactions["item_id"].nunique()
     csr_mb = (len(interactions) * (8 + 4) + (n_u + 1) * 4) / 2**20
     neighbours_mb = n_i * K_NEIGHBOURS * (8 + 4) / 2**20
-    return *paths, {"users": n_u, "items": n_i, "interactions": len(interactions), "csr_mb": csr_mb,
-                    "neighbours_mb": neighbours_mb}
+    return *paths, {
+        "users": n_u,
+        "items": n_i,
+        "interactions": len(interactions),
+        "csr_mb": csr_mb,
+        "neighbours_mb": neighbours_mb,
+    }
 
 
 def scale_table(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         interactions, catalogue, sizes = prepare(args.users, args.items, Path(tmp))
-        print(f"data: {sizes['users']:,} users x {sizes['items']:,} items, {sizes['interactions']:,} interactions; "
-              f"CSR matrix {sizes['csr_mb']:.0f} MB (float64 values, int32 indices), "
-              f"top-{K_NEIGHBOURS} neighbour table {sizes['neighbours_mb']:.0f} MB\n")
+        print(
+            f"data: {sizes['users']:,} users x {sizes['items']:,} items, {sizes['interactions']:,} interactions; "
+            f"CSR matrix {sizes['csr_mb']:.0f} MB (float64 values, int32 indices), "
+            f"top-{K_NEIGHBOURS} neighbour table {sizes['neighbours_mb']:.0f} MB\n"
+        )
         print("| model | fit s | recommend-all s | total s | peak RSS MB | extra over data MB | rows |")
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         results = {}
@@ -120,13 +128,18 @@ def scale_table(args: argparse.Namespace) -> None:
             if "error" in result:
                 print(f"| {name} | failed: {result['error']} | | | | | |", flush=True)
                 continue
-            print(f"| {name} | {result['fit_s']:.1f} | {result['recommend_s']:.1f} | {result['total_s']:.1f} "
-                  f"| {result['peak_mb']:,.0f} | {result['extra_mb']:,.0f} | {result['rows']:,} |", flush=True)
+            print(
+                f"| {name} | {result['fit_s']:.1f} | {result['recommend_s']:.1f} | {result['total_s']:.1f} "
+                f"| {result['peak_mb']:,.0f} | {result['extra_mb']:,.0f} | {result['rows']:,} |",
+                flush=True,
+            )
         pair = [results.get("ItemKNN", {}), results.get("implicit-cosine", {})]
         if all("total_s" in r for r in pair):
             ratio = results["ItemKNN"]["total_s"] / results["implicit-cosine"]["total_s"]
-            print(f"\nItemKNN / implicit CosineRecommender (K={K_NEIGHBOURS} + 1, the same neighbours), "
-                  f"fit + recommend-all time: {ratio:.2f}x")
+            print(
+                f"\nItemKNN / implicit CosineRecommender (K={K_NEIGHBOURS} + 1, the same neighbours), "
+                f"fit + recommend-all time: {ratio:.2f}x"
+            )
 
 
 SEED_CHILD = r"""
@@ -156,8 +169,11 @@ def seed_curve(sizes: list[int], n_items: int) -> None:
     matplotlib.use("Agg")  # a script, not a notebook: write the PNG without a display
     import matplotlib.pyplot as plt
 
-    models = {"SeedRecommender": "SeedRecommender()", "UserKNN": "UserKNN(k_neighbors=20)",
-              "ItemKNN": f"ItemKNN(k_neighbors={K_NEIGHBOURS})"}
+    models = {
+        "SeedRecommender": "SeedRecommender()",
+        "UserKNN": "UserKNN(k_neighbors=20)",
+        "ItemKNN": f"ItemKNN(k_neighbors={K_NEIGHBOURS})",
+    }
     print(f"\nSeed (dense, Python loop per user) vs sparse, {n_items:,} items, fit + top-10 for every user\n")
     print("| users | model | seconds | peak RSS MB | time vs UserKNN |")
     print("| ---: | --- | ---: | ---: | ---: |")
@@ -171,8 +187,10 @@ def seed_curve(sizes: list[int], n_items: int) -> None:
         for name, result in row.items():
             curves[name].append((row[name]["users"], result["seconds"], result["peak_mb"]))
             ratio = result["seconds"] / row["UserKNN"]["seconds"]
-            print(f"| {n_users:,} | {name} | {result['seconds']:.2f} | {result['peak_mb']:,.0f} | {ratio:.1f}x |",
-                  flush=True)
+            print(
+                f"| {n_users:,} | {name} | {result['seconds']:.2f} | {result['peak_mb']:,.0f} | {ratio:.1f}x |",
+                flush=True,
+            )
     fig, (ax_time, ax_mem) = plt.subplots(1, 2, figsize=(10, 3.8))
     for name, points in curves.items():
         users, seconds, peak = zip(*points, strict=True)

@@ -57,15 +57,35 @@ def paper_parameters() -> tuple[pd.DataFrame, pd.DataFrame]:
     sample = load_cdnow(sample=True)
     summary = summary_from_transactions(sample, "customer_id", "date", AS_OF, period="W")
     model = BGNBD().fit(summary["frequency"], summary["recency"], summary["T"])
-    rows = [{"parameter": k, "paper": PAPER_CDNOW_PARAMS[k], "shopcase": model.params_[k],
-             "abs diff": abs(model.params_[k] - PAPER_CDNOW_PARAMS[k])} for k in PAPER_CDNOW_PARAMS]
-    rows.append({"parameter": "log-likelihood", "paper": -9582.4, "shopcase": model.log_likelihood_,
-                 "abs diff": abs(model.log_likelihood_ + 9582.4)})
+    rows = [
+        {
+            "parameter": k,
+            "paper": PAPER_CDNOW_PARAMS[k],
+            "shopcase": model.params_[k],
+            "abs diff": abs(model.params_[k] - PAPER_CDNOW_PARAMS[k]),
+        }
+        for k in PAPER_CDNOW_PARAMS
+    ]
+    rows.append(
+        {
+            "parameter": "log-likelihood",
+            "paper": -9582.4,
+            "shopcase": model.log_likelihood_,
+            "abs diff": abs(model.log_likelihood_ + 9582.4),
+        }
+    )
     # Aggregate check: expected (eq. 10 summed) vs actual repeat purchase days in weeks 40-78.
     expected = model.expected_purchases(39.0, summary["frequency"], summary["recency"], summary["T"]).sum()
     holdout = sample[sample["date"] >= AS_OF].drop_duplicates(["customer_id", "date"])
-    check = pd.DataFrame([{"purchase days in weeks 40-78": "sum over the 2,357 customers",
-                           "expected (BG/NBD)": expected, "actual": float(len(holdout))}])
+    check = pd.DataFrame(
+        [
+            {
+                "purchase days in weeks 40-78": "sum over the 2,357 customers",
+                "expected (BG/NBD)": expected,
+                "actual": float(len(holdout)),
+            }
+        ]
+    )
     return pd.DataFrame(rows), check
 
 
@@ -73,8 +93,7 @@ def main() -> None:
     timings: dict[str, float] = {}
     start = time.perf_counter()
     params, check = paper_parameters()
-    section("BG/NBD on the CDNOW sample (2,357 customers, weeks 1-39) vs the paper",
-            markdown(params, digits=4))
+    section("BG/NBD on the CDNOW sample (2,357 customers, weeks 1-39) vs the paper", markdown(params, digits=4))
     section("BG/NBD holdout check on the sample", markdown(check, digits=1))
     timings["BG/NBD on the sample"] = time.perf_counter() - start
 
@@ -88,18 +107,23 @@ def main() -> None:
     start = time.perf_counter()
     full = ChurnModel()  # the reference: GradientBoostingClassifier, 100 trees, all features + BG/NBD outputs
     scores = {
-        "ChurnModel (gbm, features + BG/NBD)": cross_validated_proba(full, data.features, data.labels,
-                                                                      random_state=SEED),
+        "ChurnModel (gbm, features + BG/NBD)": cross_validated_proba(
+            full, data.features, data.labels, random_state=SEED
+        ),
         "ChurnModel (gbm, features only)": cross_validated_proba(
-            ChurnModel(feature_columns=list(FEATURE_COLUMNS)), data.features, data.labels, random_state=SEED),
+            ChurnModel(feature_columns=list(FEATURE_COLUMNS)), data.features, data.labels, random_state=SEED
+        ),
         "ChurnModel (hgb, features + BG/NBD)": cross_validated_proba(
-            ChurnModel(estimator="hgb"), data.features, data.labels, random_state=SEED),
+            ChurnModel(estimator="hgb"), data.features, data.labels, random_state=SEED
+        ),
         "BG/NBD P(no purchase in weeks 40-78)": data.features["bgnbd_p_no_purchase"].to_numpy(),
         "BG/NBD expected purchases (ranking)": -data.features["bgnbd_expected_purchases"].to_numpy(),
         "recency rule (days since last purchase)": cross_validated_proba(
-            BinnedRateRule("days_since_last_purchase"), data.features, data.labels, random_state=SEED),
+            BinnedRateRule("days_since_last_purchase"), data.features, data.labels, random_state=SEED
+        ),
         "frequency rule (number of orders)": cross_validated_proba(
-            BinnedRateRule("total_orders"), data.features, data.labels, random_state=SEED),
+            BinnedRateRule("total_orders"), data.features, data.labels, random_state=SEED
+        ),
     }
     table = compare_methods(y, scores, not_probabilities=["BG/NBD expected purchases (ranking)"])
     cv = "5-fold CV by customer"
@@ -110,45 +134,60 @@ def main() -> None:
     train = build_churn_dataset(events, TRAIN_AS_OF, 91, bgnbd=True)  # labels: weeks 27-39
     deployable = []
     recency_rule = BinnedRateRule("days_since_last_purchase")
-    for name, model in [("ChurnModel (gbm, features + BG/NBD)", full),
-                        ("recency rule (days since last purchase)", recency_rule)]:
+    for name, model in [
+        ("ChurnModel (gbm, features + BG/NBD)", full),
+        ("recency rule (days since last purchase)", recency_rule),
+    ]:
         result = evaluate_out_of_time(model, train, data, importance=False)
-        deployable.append({"method": name, "protocol": "deployable: trained week 26 -> 13-week label",
-                           **result.metrics.iloc[0][["roc_auc", "pr_auc", "brier", "top_decile_lift",
-                                                     "churn_rate", "n_customers"]].to_dict()})
+        deployable.append(
+            {
+                "method": name,
+                "protocol": "deployable: trained week 26 -> 13-week label",
+                **result.metrics.iloc[0][
+                    ["roc_auc", "pr_auc", "brier", "top_decile_lift", "churn_rate", "n_customers"]
+                ].to_dict(),
+            }
+        )
     table = pd.concat([table, pd.DataFrame(deployable)], ignore_index=True)
     timings["deployable variant"] = time.perf_counter() - start
     section("Churn in weeks 40-78 (23,570 customers)", markdown(table, digits=4))
     model = "ChurnModel (gbm, features + BG/NBD)"
     baselines = [k for k in scores if not k.startswith("ChurnModel")]
-    section(f"{model} vs each baseline (paired bootstrap over customers)",
-            markdown(bootstrap_table(y, scores, model, baselines, ["BG/NBD expected purchases (ranking)"]),
-                     digits=4))
+    section(
+        f"{model} vs each baseline (paired bootstrap over customers)",
+        markdown(bootstrap_table(y, scores, model, baselines, ["BG/NBD expected purchases (ranking)"]), digits=4),
+    )
 
     start = time.perf_counter()
     ablation = group_ablation(full, data, n_splits=5, random_state=SEED)
     timings["ablation (CV)"] = time.perf_counter() - start
-    section("How much each feature group adds (5-fold CV by customer)",
-            markdown(ablation.drop(columns=["churn_rate", "n_customers"]), digits=4))
+    section(
+        "How much each feature group adds (5-fold CV by customer)",
+        markdown(ablation.drop(columns=["churn_rate", "n_customers"]), digits=4),
+    )
 
     start = time.perf_counter()
-    train_ids, test_ids = train_test_split(data.features["customer_id"], test_size=0.2, random_state=SEED,
-                                           stratify=y)
-    pick = {name: data.features["customer_id"].isin(ids).to_numpy() for name, ids in
-            (("train", train_ids), ("test", test_ids))}
+    train_ids, test_ids = train_test_split(data.features["customer_id"], test_size=0.2, random_state=SEED, stratify=y)
+    pick = {
+        name: data.features["customer_id"].isin(ids).to_numpy()
+        for name, ids in (("train", train_ids), ("test", test_ids))
+    }
     fitted = ChurnModel().fit(data.features[pick["train"]], data.labels[pick["train"]])
-    importance = permutation_importance_table(fitted, data.features[pick["test"]], data.labels[pick["test"]],
-                                              n_repeats=5, random_state=SEED)
+    importance = permutation_importance_table(
+        fitted, data.features[pick["test"]], data.labels[pick["test"]], n_repeats=5, random_state=SEED
+    )
     timings["permutation importance"] = time.perf_counter() - start
-    section("Permutation importance (drop in ROC-AUC, 20% held-out customers, 5 repeats)",
-            markdown(importance, digits=4))
-    section("Calibration of the cross-validated ChurnModel (deciles)",
-            markdown(calibration_table(y, scores["ChurnModel (gbm, features + BG/NBD)"])))
+    section(
+        "Permutation importance (drop in ROC-AUC, 20% held-out customers, 5 repeats)", markdown(importance, digits=4)
+    )
+    section(
+        "Calibration of the cross-validated ChurnModel (deciles)",
+        markdown(calibration_table(y, scores["ChurnModel (gbm, features + BG/NBD)"])),
+    )
 
     master = summary_from_transactions(load_cdnow(), "customer_id", "date", AS_OF, period="W")
     fit = BGNBD().fit(master["frequency"], master["recency"], master["T"])
-    section("BG/NBD fitted on the master file (23,570 customers, weeks 1-39)",
-            markdown(pd.DataFrame([fit.params_])))
+    section("BG/NBD fitted on the master file (23,570 customers, weeks 1-39)", markdown(pd.DataFrame([fit.params_])))
     runtime = pd.DataFrame({"step": list(timings), "seconds": list(timings.values())})
     section("Runtime (seconds)", markdown(runtime, digits=1))
 

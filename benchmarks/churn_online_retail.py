@@ -71,8 +71,10 @@ def main() -> None:
     test = dataset(TEST_AS_OF)
     y = test.labels["churned"].to_numpy()
     timings["load + features + labels (all dates)"] = time.perf_counter() - start
-    section("Data", f"{len(y):,} customers bought before {TEST_AS_OF.date()}; "
-                    f"churn rate in the next 90 days = {y.mean():.3f}")
+    section(
+        "Data",
+        f"{len(y):,} customers bought before {TEST_AS_OF.date()}; churn rate in the next 90 days = {y.mean():.3f}",
+    )
 
     # --- choose ChurnModel's setting on a validation date (never on the test labels) -----------------
     start = time.perf_counter()
@@ -86,21 +88,32 @@ def main() -> None:
             p_val = model.fit(train_val.features, train_val.labels).predict_proba(validation.features)[:, 1]
             val = classification_metrics(align_labels(validation.features, validation.labels), p_val)
             train_test, test_dates = training_set(TEST_AS_OF, stacked)
-            p_test = ChurnModel(estimator_params=params or None, random_state=SEED).fit(
-                train_test.features, train_test.labels).predict_proba(test.features)[:, 1]
+            p_test = (
+                ChurnModel(estimator_params=params or None, random_state=SEED)
+                .fit(train_test.features, train_test.labels)
+                .predict_proba(test.features)[:, 1]
+            )
             tst = classification_metrics(y, p_test)
-            candidates.append({
-                "setting": setting, "training": f"{len(test_dates)} window(s)",
-                "validation roc_auc": val["roc_auc"], "validation brier": val["brier"],
-                "test roc_auc": tst["roc_auc"], "test brier": tst["brier"],
-                "_params": params, "_stacked": stacked, "_p": p_test,
-            })
+            candidates.append(
+                {
+                    "setting": setting,
+                    "training": f"{len(test_dates)} window(s)",
+                    "validation roc_auc": val["roc_auc"],
+                    "validation brier": val["brier"],
+                    "test roc_auc": tst["roc_auc"],
+                    "test brier": tst["brier"],
+                    "_params": params,
+                    "_stacked": stacked,
+                    "_p": p_test,
+                }
+            )
     chosen = min(candidates, key=lambda c: c["validation brier"])
     timings["model selection (4 candidates)"] = time.perf_counter() - start
     shown = pd.DataFrame([{k: v for k, v in c.items() if not k.startswith("_")} for c in candidates])
     shown["chosen"] = ["yes" if c is chosen else "" for c in candidates]
-    section(f"ChurnModel candidates (validation: trained by {validation_as_of.date()}, scored as of it)",
-            markdown(shown))
+    section(
+        f"ChurnModel candidates (validation: trained by {validation_as_of.date()}, scored as of it)", markdown(shown)
+    )
 
     # --- the comparison on the test date ---------------------------------------------------------------
     start = time.perf_counter()
@@ -111,17 +124,20 @@ def main() -> None:
     scores = {
         name: chosen["_p"],
         "ChurnModel (reference GBM, 1 window: the brief's protocol)": reference["_p"],
-        "ChurnModel (reference GBM, 1 window, features only)": ChurnModel(
-            feature_columns=list(FEATURE_COLUMNS)).fit(single.features, single.labels)
-            .predict_proba(test.features)[:, 1],
+        "ChurnModel (reference GBM, 1 window, features only)": ChurnModel(feature_columns=list(FEATURE_COLUMNS))
+        .fit(single.features, single.labels)
+        .predict_proba(test.features)[:, 1],
         "BG/NBD P(no purchase in 90 days)": test.features["bgnbd_p_no_purchase"].to_numpy(),
         "BG/NBD expected purchases (ranking)": -test.features["bgnbd_expected_purchases"].to_numpy(),
-        "recency rule (days since last purchase)": BinnedRateRule("days_since_last_purchase").fit(
-            single.features, single.labels).predict_proba(test.features)[:, 1],
-        "frequency rule (number of orders)": BinnedRateRule("total_orders").fit(
-            single.features, single.labels).predict_proba(test.features)[:, 1],
+        "recency rule (days since last purchase)": BinnedRateRule("days_since_last_purchase")
+        .fit(single.features, single.labels)
+        .predict_proba(test.features)[:, 1],
+        "frequency rule (number of orders)": BinnedRateRule("total_orders")
+        .fit(single.features, single.labels)
+        .predict_proba(test.features)[:, 1],
         "ChurnModel (reference GBM), 5-fold CV by customer on the test window": cross_validated_proba(
-            ChurnModel(), test.features, test.labels, random_state=SEED),
+            ChurnModel(), test.features, test.labels, random_state=SEED
+        ),
     }
     table = compare_methods(y, scores, not_probabilities=["BG/NBD expected purchases (ranking)"])
     protocol = ["out of time"] * 3 + ["no labels"] * 2 + ["out of time"] * 2 + ["same window (optimistic)"]
@@ -129,22 +145,27 @@ def main() -> None:
     timings["comparison"] = time.perf_counter() - start
     section(f"Churn in [{TEST_AS_OF.date()}, 2011-12-09) ({len(y):,} customers)", markdown(table, digits=4))
     baselines = [k for k in scores if not k.startswith("ChurnModel")]
-    section(f"{name} vs each baseline (paired bootstrap over customers)",
-            markdown(bootstrap_table(y, scores, name, baselines, ["BG/NBD expected purchases (ranking)"]),
-                     digits=4))
+    section(
+        f"{name} vs each baseline (paired bootstrap over customers)",
+        markdown(bootstrap_table(y, scores, name, baselines, ["BG/NBD expected purchases (ranking)"]), digits=4),
+    )
 
     start = time.perf_counter()
     model = ChurnModel(estimator_params=chosen["_params"] or None, random_state=SEED)
     result = evaluate_out_of_time(model, chosen_train, test, n_repeats=5, random_state=SEED)
     section("Calibration of the chosen ChurnModel on the test date (deciles)", markdown(result.calibration))
-    section("Permutation importance of the chosen ChurnModel (drop in test ROC-AUC, 5 repeats)",
-            markdown(result.importance, digits=4))
+    section(
+        "Permutation importance of the chosen ChurnModel (drop in test ROC-AUC, 5 repeats)",
+        markdown(result.importance, digits=4),
+    )
     timings["evaluation (calibration, importance)"] = time.perf_counter() - start
 
     start = time.perf_counter()
     ablation = group_ablation(model, chosen_train, test)
-    section("How much each feature group adds (chosen ChurnModel, out of time)",
-            markdown(ablation.drop(columns=["churn_rate", "n_customers"]), digits=4))
+    section(
+        "How much each feature group adds (chosen ChurnModel, out of time)",
+        markdown(ablation.drop(columns=["churn_rate", "n_customers"]), digits=4),
+    )
     timings["ablation"] = time.perf_counter() - start
     runtime = pd.DataFrame({"step": list(timings), "seconds": list(timings.values())})
     section("Runtime (seconds)", markdown(runtime, digits=1))

@@ -91,13 +91,17 @@ def load_online_retail(path: str | os.PathLike | None = None) -> OnlineRetail:
     )
     events = validate_frame(events, EVENTS_COLUMNS, "Online Retail events")
     by_item = clean.groupby("StockCode", sort=True)
-    catalogue = pd.DataFrame(
-        {
-            "title": by_item["Description"].agg(lambda s: s.mode().iloc[0] if s.notna().any() else ""),
-            "price": by_item["UnitPrice"].median(),
-            "launch_date": by_item["InvoiceDate"].min(),
-        }
-    ).rename_axis("item_id").reset_index()
+    catalogue = (
+        pd.DataFrame(
+            {
+                "title": by_item["Description"].agg(lambda s: s.mode().iloc[0] if s.notna().any() else ""),
+                "price": by_item["UnitPrice"].median(),
+                "launch_date": by_item["InvoiceDate"].min(),
+            }
+        )
+        .rename_axis("item_id")
+        .reset_index()
+    )
     return OnlineRetail(events=events, catalogue=catalogue, report=report)
 
 

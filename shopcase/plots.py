@@ -42,10 +42,12 @@ def category_mix(catalogue: pd.DataFrame, events: pd.DataFrame) -> plt.Figure:
     """Share of catalogue items and of purchase lines per category."""
     purchases = events[events["event_type"].astype(str) == "purchase"]
     category = catalogue.set_index("item_id")["category"]
-    mix = pd.DataFrame({
-        "catalogue": catalogue["category"].value_counts(normalize=True),
-        "purchases": category.reindex(purchases["item_id"]).value_counts(normalize=True),
-    }).sort_values("purchases")
+    mix = pd.DataFrame(
+        {
+            "catalogue": catalogue["category"].value_counts(normalize=True),
+            "purchases": category.reindex(purchases["item_id"]).value_counts(normalize=True),
+        }
+    ).sort_values("purchases")
     fig, ax = plt.subplots(figsize=(6.5, 4))
     mix.plot.barh(ax=ax)
     ax.set_xlabel("share")
@@ -90,16 +92,16 @@ def scaling_curves(table: pd.DataFrame) -> plt.Figure:
     for name, rows in table.groupby("model", sort=False):
         ax_time.plot(rows["users"], rows["seconds"], marker="o", label=name)
         ax_mem.plot(rows["users"], rows["peak_mb"], marker="o", label=name)
-    ax_time.set(xlabel="users", ylabel="seconds: fit + top-10 for every user", yscale="log",
-                title="Time")
+    ax_time.set(xlabel="users", ylabel="seconds: fit + top-10 for every user", yscale="log", title="Time")
     ax_mem.set(xlabel="users", ylabel="peak traced memory (MiB)", title="Memory")
     ax_time.legend()
     fig.tight_layout()
     return fig
 
 
-def metric_lines(table: pd.DataFrame, x: str, y: str, hue: str | None = None, logx: bool = False,
-                 title: str = "") -> plt.Figure:
+def metric_lines(
+    table: pd.DataFrame, x: str, y: str, hue: str | None = None, logx: bool = False, title: str = ""
+) -> plt.Figure:
     """``y`` against ``x`` from a tidy table, one line per value of ``hue``."""
     fig, ax = plt.subplots(figsize=(6.5, 4))
     sns.lineplot(data=table, x=x, y=y, hue=hue, marker="o", ax=ax, palette="viridis" if hue else None)
@@ -127,8 +129,14 @@ def churn_timeline(log_start: object, as_of: object, horizon_days: int, log_end:
     label_end = cut + pd.Timedelta(days=horizon_days)
     fig, ax = plt.subplots(figsize=(9, 1.9))
     ax.barh(0, cut - start, left=start, height=0.5, color=sns.color_palette()[0], label="features: events before as_of")
-    ax.barh(0, label_end - cut, left=cut, height=0.5, color=sns.color_palette()[3],
-            label=f"label: any purchase in the next {horizon_days} days?")
+    ax.barh(
+        0,
+        label_end - cut,
+        left=cut,
+        height=0.5,
+        color=sns.color_palette()[3],
+        label=f"label: any purchase in the next {horizon_days} days?",
+    )
     if end > label_end:
         ax.barh(0, end - label_end, left=label_end, height=0.5, color="lightgrey", label="not used")
     ax.axvline(cut, color="black", linewidth=1.5)
@@ -146,8 +154,13 @@ def calibration(tables: dict[str, pd.DataFrame]) -> plt.Figure:
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect calibration")
     for name, table in tables.items():
         ax.plot(table["mean_predicted"], table["observed_rate"], marker="o", label=name)
-    ax.set(xlabel="predicted P(churn), bin mean", ylabel="observed churn rate", xlim=(0, 1), ylim=(0, 1),
-           title="Calibration")
+    ax.set(
+        xlabel="predicted P(churn), bin mean",
+        ylabel="observed churn rate",
+        xlim=(0, 1),
+        ylim=(0, 1),
+        title="Calibration",
+    )
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -159,8 +172,12 @@ def importance(table: pd.DataFrame, top: int = 10) -> plt.Figure:
     groups = list(dict.fromkeys(table["group"]))
     colours = dict(zip(groups, sns.color_palette(n_colors=len(groups)), strict=True))
     fig, ax = plt.subplots(figsize=(6.5, 0.35 * len(shown) + 1.2))
-    ax.barh(shown["feature"], shown["importance_mean"], xerr=shown["importance_std"],
-            color=[colours[g] for g in shown["group"]])
+    ax.barh(
+        shown["feature"],
+        shown["importance_mean"],
+        xerr=shown["importance_std"],
+        color=[colours[g] for g in shown["group"]],
+    )
     handles = [plt.Rectangle((0, 0), 1, 1, color=colours[g]) for g in groups]
     ax.legend(handles, groups, fontsize=8, loc="lower right")
     ax.set(xlabel="drop in ROC-AUC when the feature is shuffled", title="What the model relies on")

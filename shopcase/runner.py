@@ -44,8 +44,12 @@ def execute_notebook(source: Path, output: Path, parameters: dict | None = None)
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
         papermill.execute_notebook(
-            str(source), str(output), parameters=parameters or {}, kernel_name="python3",
-            cwd=str(source.parent), progress_bar=False,
+            str(source),
+            str(output),
+            parameters=parameters or {},
+            kernel_name="python3",
+            cwd=str(source.parent),
+            progress_bar=False,
         )
     except PapermillExecutionError as exc:
         raise NotebookFailed(
@@ -55,8 +59,13 @@ def execute_notebook(source: Path, output: Path, parameters: dict | None = None)
     return output
 
 
-def run_all(build: Path, only: Iterable[str] | None = None, parameters: dict | None = None,
-            in_place: bool = False, notebooks_dir: Path = NOTEBOOKS_DIR) -> list[Path]:
+def run_all(
+    build: Path,
+    only: Iterable[str] | None = None,
+    parameters: dict | None = None,
+    in_place: bool = False,
+    notebooks_dir: Path = NOTEBOOKS_DIR,
+) -> list[Path]:
     """Execute every notebook; write executed copies (or overwrite sources) and ``build/summary.md``."""
     figures_dir = build / "figures"
     done = []
@@ -73,8 +82,11 @@ def run_all(build: Path, only: Iterable[str] | None = None, parameters: dict | N
         print(f"  done in {time.perf_counter() - started:.0f} s -> {target}", flush=True)
         done.append(Path(target))
     if not in_place:
-        summary = write_summary(figures_dir, build / "summary.md",
-                                header="Written by `make run` from each notebook's last cell, on default parameters.")
+        summary = write_summary(
+            figures_dir,
+            build / "summary.md",
+            header="Written by `make run` from each notebook's last cell, on default parameters.",
+        )
         print(f"summary: {summary}")
     return done
 

@@ -131,9 +131,7 @@ def validate_frame(
     n_dup = int(frame.duplicated(subset=subset).sum())
     if n_dup:
         what = f"key {subset}" if key is not None else "all columns"
-        raise ValueError(
-            f"{name} has {n_dup:,} duplicate rows on {what}; aggregate or de-duplicate them first"
-        )
+        raise ValueError(f"{name} has {n_dup:,} duplicate rows on {what}; aggregate or de-duplicate them first")
     if converted:
         frame = frame.assign(**converted)
     return frame

@@ -9,8 +9,14 @@ SCHEMA = {"user_id": "id", "item_id": "id", "rating": "number", "when": "datetim
 
 
 def frame(**changes):
-    base = pd.DataFrame({"user_id": [1, 2, 3], "item_id": ["a", "b", "c"], "rating": [1.0, 2.0, 3.0],
-                         "when": ["2023-01-01", "2023-01-02", "2023-01-03"]})
+    base = pd.DataFrame(
+        {
+            "user_id": [1, 2, 3],
+            "item_id": ["a", "b", "c"],
+            "rating": [1.0, 2.0, 3.0],
+            "when": ["2023-01-01", "2023-01-02", "2023-01-03"],
+        }
+    )
     return base.assign(**changes)
 
 

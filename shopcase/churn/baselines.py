@@ -37,8 +37,7 @@ class BinnedRateRule(ClassifierMixin, BaseEstimator):
     Learned: ``edges_`` (inner bin edges), ``rates_`` (one per bin), ``classes_``.
     """
 
-    def __init__(self, column: str = "days_since_last_purchase", n_bins: int = 10,
-                 prior_strength: float = 1.0) -> None:
+    def __init__(self, column: str = "days_since_last_purchase", n_bins: int = 10, prior_strength: float = 1.0) -> None:
         self.column = column
         self.n_bins = n_bins
         self.prior_strength = prior_strength
@@ -61,8 +60,7 @@ class BinnedRateRule(ClassifierMixin, BaseEstimator):
         numerator = churn_per_bin + self.prior_strength * overall
         denominator = n_per_bin + self.prior_strength
         # Bins are (edge[i-1], edge[i]]; the one above the top edge may be empty: it gets the overall rate.
-        self.rates_ = np.divide(numerator, denominator, out=np.full(denominator.shape, overall),
-                                where=denominator > 0)
+        self.rates_ = np.divide(numerator, denominator, out=np.full(denominator.shape, overall), where=denominator > 0)
         self.classes_ = np.array([False, True])
         return self
 

@@ -140,8 +140,9 @@ class BGNBD(BaseEstimator):
     (total, at the optimum), ``n_customers_``, ``n_iter_``.
     """
 
-    def __init__(self, penalizer: float = 0.0, initial_params: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0),
-                 max_iter: int = 2000) -> None:
+    def __init__(
+        self, penalizer: float = 0.0, initial_params: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0), max_iter: int = 2000
+    ) -> None:
         self.penalizer = penalizer
         self.initial_params = initial_params
         self.max_iter = max_iter
@@ -153,8 +154,7 @@ class BGNBD(BaseEstimator):
             raise ValueError(f"penalizer must be finite and >= 0, got {self.penalizer!r}")
         start = np.asarray(self.initial_params, dtype=float)
         if start.shape != (4,) or np.any(start <= 0) or not np.all(np.isfinite(start)):
-            raise ValueError(f"initial_params must be 4 positive numbers (r, alpha, a, b), "
-                             f"got {self.initial_params!r}")
+            raise ValueError(f"initial_params must be 4 positive numbers (r, alpha, a, b), got {self.initial_params!r}")
         if np.all(x == 0):
             raise ValueError("frequency is 0 for every customer: a and b (the drop-out) are not identified")
         # Customers with the same (x, t_x, T) have the same likelihood: fit on the distinct rows with weights.
@@ -171,7 +171,9 @@ class BGNBD(BaseEstimator):
             return float(value) if np.isfinite(value) else 1e300
 
         result = optimize.minimize(
-            objective, np.log(start), method="L-BFGS-B",
+            objective,
+            np.log(start),
+            method="L-BFGS-B",
             # Bounds on log-params keep exp() finite; the optimum of real data lies far inside them.
             bounds=[(-20.0, 20.0)] * 4,
             options={"maxiter": int(self.max_iter), "gtol": 1e-9, "ftol": 1e-14},
@@ -272,8 +274,12 @@ def summary_from_transactions(
         n_missing = int(transactions[customer_col].isna().sum())
         raise ValueError(f"transactions: column '{customer_col}' has {n_missing} missing ids")
     before = (dates < end).to_numpy()
-    days = pd.DataFrame({"customer": transactions[customer_col].to_numpy()[before],
-                         "day": dates.to_numpy()[before].astype("datetime64[D]")})
+    days = pd.DataFrame(
+        {
+            "customer": transactions[customer_col].to_numpy()[before],
+            "day": dates.to_numpy()[before].astype("datetime64[D]"),
+        }
+    )
     if days.empty:
         raise ValueError(f"transactions: no transaction before calibration_end={end.date()}")
     days = days.drop_duplicates()
@@ -281,16 +287,19 @@ def summary_from_transactions(
     first, last, n_days = by_customer.min(), by_customer.max(), by_customer.size()
     last_day = (end - pd.Timedelta(1, "ns")).normalize()
     unit = pd.Timedelta(days=PERIOD_DAYS[period])
-    return pd.DataFrame({
-        customer_col: first.index.to_numpy(),
-        "frequency": (n_days - 1).to_numpy(dtype=np.int64),
-        "recency": ((last - first) / unit).to_numpy(dtype=float),
-        "T": ((last_day - first) / unit).to_numpy(dtype=float),
-    })
+    return pd.DataFrame(
+        {
+            customer_col: first.index.to_numpy(),
+            "frequency": (n_days - 1).to_numpy(dtype=np.int64),
+            "recency": ((last - first) / unit).to_numpy(dtype=float),
+            "T": ((last_day - first) / unit).to_numpy(dtype=float),
+        }
+    )
 
 
-def sample_bgnbd(n_customers: int, r: float, alpha: float, a: float, b: float, T: object,
-                 seed: int = SEED) -> pd.DataFrame:
+def sample_bgnbd(
+    n_customers: int, r: float, alpha: float, a: float, b: float, T: object, seed: int = SEED
+) -> pd.DataFrame:
     """Simulate ``n_customers`` from BG/NBD, each observed for ``T`` time units after the first purchase.
 
     ``T`` is a number or an array of length ``n_customers``. Returns
@@ -324,5 +333,4 @@ def sample_bgnbd(n_customers: int, r: float, alpha: float, a: float, b: float, T
         alive[dropped] = False
         active[idx[~inside]] = False
         active[dropped] = False
-    return pd.DataFrame({"frequency": frequency, "recency": recency, "T": horizon,
-                         "lam": lam, "p": p, "alive": alive})
+    return pd.DataFrame({"frequency": frequency, "recency": recency, "T": horizon, "lam": lam, "p": p, "alive": alive})

@@ -68,8 +68,9 @@ def build_churn_dataset(
     return ChurnDataset(features=features, labels=labels, as_of=as_of, horizon_days=horizon_days)
 
 
-def rolling_origins(test_as_of: object, horizon_days: int, n_windows: int = 4,
-                    step_days: int = 30) -> list[pd.Timestamp]:
+def rolling_origins(
+    test_as_of: object, horizon_days: int, n_windows: int = 4, step_days: int = 30
+) -> list[pd.Timestamp]:
     """Training dates whose label windows end by ``test_as_of``, latest first.
 
     ``test_as_of - horizon_days - k * step_days`` for ``k = 0 .. n_windows - 1``:
@@ -107,6 +108,8 @@ def stack_datasets(datasets: Sequence[ChurnDataset]) -> ChurnDataset:
         for frame, out in ((d.features, features), (d.labels, labels)):
             out.append(frame.assign(customer_id=(frame["customer_id"].astype(str) + suffix).to_numpy()))
     return ChurnDataset(
-        features=pd.concat(features, ignore_index=True), labels=pd.concat(labels, ignore_index=True),
-        as_of=max(dates), horizon_days=horizons.pop(),
+        features=pd.concat(features, ignore_index=True),
+        labels=pd.concat(labels, ignore_index=True),
+        as_of=max(dates),
+        horizon_days=horizons.pop(),
     )

@@ -34,7 +34,12 @@ from shopcase.schema import SEED
 from shopcase.validate import require_positive_int
 
 METRIC_COLUMNS: tuple[str, ...] = (
-    "roc_auc", "pr_auc", "brier", "top_decile_lift", "churn_rate", "n_customers",
+    "roc_auc",
+    "pr_auc",
+    "brier",
+    "top_decile_lift",
+    "churn_rate",
+    "n_customers",
 )
 
 
@@ -100,7 +105,11 @@ def compare_methods(
 
 
 def bootstrap_difference(
-    y_true: object, p_model: object, p_baseline: object, n_boot: int = 200, random_state: int = SEED,
+    y_true: object,
+    p_model: object,
+    p_baseline: object,
+    n_boot: int = 200,
+    random_state: int = SEED,
     baseline_is_probability: bool = True,
 ) -> pd.DataFrame:
     """Paired bootstrap over customers of ``model - baseline`` for ROC-AUC and Brier score.
@@ -123,13 +132,14 @@ def bootstrap_difference(
         draws["roc_auc"].append(roc_auc_score(y[idx], a[idx]) - roc_auc_score(y[idx], b[idx]))
         if baseline_is_probability:
             draws["brier"].append(np.mean((a[idx] - y[idx]) ** 2) - np.mean((b[idx] - y[idx]) ** 2))
-    full = {"roc_auc": roc_auc_score(y, a) - roc_auc_score(y, b),
-            "brier": brier_score_loss(y, a) - brier_score_loss(y, b) if baseline_is_probability else np.nan}
+    full = {
+        "roc_auc": roc_auc_score(y, a) - roc_auc_score(y, b),
+        "brier": brier_score_loss(y, a) - brier_score_loss(y, b) if baseline_is_probability else np.nan,
+    }
     rows = []
     for metric, values in draws.items():
         low, high = np.quantile(values, [0.025, 0.975]) if values else (np.nan, np.nan)
-        rows.append({"metric": metric, "difference": float(full[metric]), "ci_low": float(low),
-                     "ci_high": float(high)})
+        rows.append({"metric": metric, "difference": float(full[metric]), "ci_low": float(low), "ci_high": float(high)})
     return pd.DataFrame(rows)
 
 
@@ -145,8 +155,11 @@ def calibration_table(y_true: object, p_churn: object, n_bins: int = 10) -> pd.D
     bins = pd.qcut(pd.Series(p).rank(method="min"), q=n_bins, labels=False, duplicates="drop")
     frame = pd.DataFrame({"bin": np.asarray(bins, dtype=int) + 1, "p": p, "y": y.astype(float)})
     table = frame.groupby("bin").agg(
-        n=("y", "size"), mean_predicted=("p", "mean"), observed_rate=("y", "mean"),
-        p_min=("p", "min"), p_max=("p", "max"),
+        n=("y", "size"),
+        mean_predicted=("p", "mean"),
+        observed_rate=("y", "mean"),
+        p_min=("p", "min"),
+        p_max=("p", "max"),
     )
     table = table.reset_index()
     table["bin"] = np.arange(1, len(table) + 1)
@@ -182,8 +195,12 @@ def feature_group(column: str) -> str:
 
 
 def permutation_importance_table(
-    model: object, features: pd.DataFrame, labels: pd.DataFrame, n_repeats: int = 5,
-    random_state: int = SEED, scoring: str = "roc_auc",
+    model: object,
+    features: pd.DataFrame,
+    labels: pd.DataFrame,
+    n_repeats: int = 5,
+    random_state: int = SEED,
+    scoring: str = "roc_auc",
 ) -> pd.DataFrame:
     """Drop in ``scoring`` when one column is shuffled, on a fitted ``ChurnModel``; sorted, largest first.
 
@@ -192,14 +209,17 @@ def permutation_importance_table(
     """
     y = align_labels(features, labels)
     design = features[model.feature_columns_].astype(float)
-    result = permutation_importance(model.pipeline_, design, y, scoring=scoring, n_repeats=n_repeats,
-                                    random_state=random_state)
-    table = pd.DataFrame({
-        "feature": model.feature_columns_,
-        "group": [feature_group(c) for c in model.feature_columns_],
-        "importance_mean": result.importances_mean,
-        "importance_std": result.importances_std,
-    })
+    result = permutation_importance(
+        model.pipeline_, design, y, scoring=scoring, n_repeats=n_repeats, random_state=random_state
+    )
+    table = pd.DataFrame(
+        {
+            "feature": model.feature_columns_,
+            "group": [feature_group(c) for c in model.feature_columns_],
+            "importance_mean": result.importances_mean,
+            "importance_std": result.importances_std,
+        }
+    )
     return table.sort_values("importance_mean", ascending=False, ignore_index=True, kind="stable")
 
 
@@ -224,8 +244,13 @@ def check_out_of_time(train: ChurnDataset, test: ChurnDataset) -> None:
 
 
 def evaluate_out_of_time(
-    model: object, train: ChurnDataset, test: ChurnDataset, n_bins: int = 10, n_repeats: int = 5,
-    random_state: int = SEED, importance: bool = True,
+    model: object,
+    train: ChurnDataset,
+    test: ChurnDataset,
+    n_bins: int = 10,
+    n_repeats: int = 5,
+    random_state: int = SEED,
+    importance: bool = True,
 ) -> ChurnEvaluation:
     """Fit a clone of ``model`` on ``train``, score ``test`` (a later date), return metrics and tables.
 
@@ -237,19 +262,31 @@ def evaluate_out_of_time(
     fitted = clone(model).fit(train.features, train.labels)
     p_churn = fitted.predict_proba(test.features)[:, 1]
     y = align_labels(test.features, test.labels)
-    metrics = pd.DataFrame([{
-        **classification_metrics(y, p_churn), "train_as_of": train.as_of, "test_as_of": test.as_of,
-        "train_horizon_days": train.horizon_days, "test_horizon_days": test.horizon_days,
-    }])
+    metrics = pd.DataFrame(
+        [
+            {
+                **classification_metrics(y, p_churn),
+                "train_as_of": train.as_of,
+                "test_as_of": test.as_of,
+                "train_horizon_days": train.horizon_days,
+                "test_horizon_days": test.horizon_days,
+            }
+        ]
+    )
     if importance and hasattr(fitted, "pipeline_"):
         table = permutation_importance_table(fitted, test.features, test.labels, n_repeats, random_state)
     else:
         table = pd.DataFrame(columns=["feature", "group", "importance_mean", "importance_std"])
-    scores = pd.DataFrame({
-        "customer_id": test.features["customer_id"].to_numpy(), "churn_probability": p_churn, "churned": y,
-    })
-    return ChurnEvaluation(metrics=metrics, calibration=calibration_table(y, p_churn, n_bins),
-                           importance=table, scores=scores)
+    scores = pd.DataFrame(
+        {
+            "customer_id": test.features["customer_id"].to_numpy(),
+            "churn_probability": p_churn,
+            "churned": y,
+        }
+    )
+    return ChurnEvaluation(
+        metrics=metrics, calibration=calibration_table(y, p_churn, n_bins), importance=table, scores=scores
+    )
 
 
 def group_ablation(
@@ -294,8 +331,13 @@ def group_ablation(
             fitted = candidate.fit(train.features, train.labels)
             p = fitted.predict_proba(test.features)[:, 1]
             y = align_labels(test.features, test.labels)
-        rows.append({
-            "feature_set": label, "kind": kind, "groups": "+".join(chosen), "n_features": len(columns),
-            **classification_metrics(y, p),
-        })
+        rows.append(
+            {
+                "feature_set": label,
+                "kind": kind,
+                "groups": "+".join(chosen),
+                "n_features": len(columns),
+                **classification_metrics(y, p),
+            }
+        )
     return pd.DataFrame(rows)

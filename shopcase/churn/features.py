@@ -23,8 +23,14 @@ from shopcase.validate import as_timestamp, require_columns, require_positive_in
 
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     # Recency, frequency, monetary value and age of the relationship.
-    "rfm": ("days_since_last_purchase", "purchase_frequency", "avg_order_value", "total_orders",
-            "total_revenue", "tenure_days"),
+    "rfm": (
+        "days_since_last_purchase",
+        "purchase_frequency",
+        "avg_order_value",
+        "total_orders",
+        "total_revenue",
+        "tenure_days",
+    ),
     "engagement": ("email_open_rate", "cart_abandonment_rate"),
     "trend": ("revenue_trend", "order_trend"),
     "basket": ("distinct_categories", "mean_basket_size", "mean_units_per_order"),
@@ -71,11 +77,13 @@ def _basket_features(purchases: pd.DataFrame, catalogue: pd.DataFrame | None) ->
         items=("item_id", "nunique"), units=("quantity", "sum")
     )
     by_user = per_order.groupby(level="user_id")
-    return pd.DataFrame({
-        "distinct_categories": breadth,
-        "mean_basket_size": by_user["items"].mean(),
-        "mean_units_per_order": by_user["units"].mean(),
-    })
+    return pd.DataFrame(
+        {
+            "distinct_categories": breadth,
+            "mean_basket_size": by_user["items"].mean(),
+            "mean_units_per_order": by_user["units"].mean(),
+        }
+    )
 
 
 def customer_features(
@@ -147,9 +155,7 @@ def customer_features(
     return features
 
 
-def bgnbd_features(
-    events: pd.DataFrame, as_of: object, horizon_days: int, period: str = "W"
-) -> pd.DataFrame:
+def bgnbd_features(events: pd.DataFrame, as_of: object, horizon_days: int, period: str = "W") -> pd.DataFrame:
     """BG/NBD fitted on the purchases before ``as_of``, scored for the next ``horizon_days``.
 
     Unsupervised (no label is used), so it is leakage-free at any date. One row
@@ -166,12 +172,14 @@ def bgnbd_features(
     x, t_x, big_t = summary["frequency"], summary["recency"], summary["T"]
     model = BGNBD().fit(x, t_x, big_t)
     t = horizon_days / PERIOD_DAYS[period]
-    frame = pd.DataFrame({
-        "customer_id": summary["user_id"].to_numpy(),
-        "bgnbd_p_alive": model.p_alive(x, t_x, big_t),
-        "bgnbd_expected_purchases": model.expected_purchases(t, x, t_x, big_t),
-        "bgnbd_p_no_purchase": model.prob_no_purchase(t, x, t_x, big_t),
-    })
+    frame = pd.DataFrame(
+        {
+            "customer_id": summary["user_id"].to_numpy(),
+            "bgnbd_p_alive": model.p_alive(x, t_x, big_t),
+            "bgnbd_expected_purchases": model.expected_purchases(t, x, t_x, big_t),
+            "bgnbd_p_no_purchase": model.prob_no_purchase(t, x, t_x, big_t),
+        }
+    )
     frame.attrs["as_of"] = as_of
     frame.attrs["bgnbd"] = model
     return frame

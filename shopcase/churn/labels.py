@@ -27,9 +27,7 @@ def label_window(as_of: object, horizon_days: int) -> tuple[pd.Timestamp, pd.Tim
     return start, start + pd.Timedelta(days=horizon_days)
 
 
-def churn_labels(
-    events: pd.DataFrame, as_of: object, horizon_days: int = 90, log_end: object = None
-) -> pd.DataFrame:
+def churn_labels(events: pd.DataFrame, as_of: object, horizon_days: int = 90, log_end: object = None) -> pd.DataFrame:
     """``customer_id, churned (bool)`` for every customer with a purchase before ``as_of``, sorted by id.
 
     ``churned`` is True when the customer has no purchase in

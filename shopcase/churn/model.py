@@ -90,8 +90,9 @@ def align_labels(features: pd.DataFrame, labels: pd.DataFrame) -> np.ndarray:
     if not pd.api.types.is_bool_dtype(labels["churned"]):
         raise ValueError(f"labels: column 'churned' must be boolean, got dtype {labels['churned'].dtype}")
     if labels["customer_id"].duplicated().any():
-        raise ValueError(f"labels: column 'customer_id' has {int(labels['customer_id'].duplicated().sum())} "
-                         "duplicated ids")
+        raise ValueError(
+            f"labels: column 'customer_id' has {int(labels['customer_id'].duplicated().sum())} duplicated ids"
+        )
     feature_ids, label_ids = pd.Index(features["customer_id"]), pd.Index(labels["customer_id"])
     only_features, only_labels = feature_ids.difference(label_ids), label_ids.difference(feature_ids)
     if len(only_features) or len(only_labels):
@@ -174,19 +175,24 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
             raise ValueError(f"estimator must be one of {ESTIMATORS}, got {self.estimator!r}")
         if self.calibration not in CALIBRATIONS:
             raise ValueError(f"calibration must be one of {CALIBRATIONS}, got {self.calibration!r}")
-        if isinstance(self.n_estimators, bool) or not isinstance(self.n_estimators, (int, np.integer)) \
-                or self.n_estimators < 1:
+        if (
+            isinstance(self.n_estimators, bool)
+            or not isinstance(self.n_estimators, (int, np.integer))
+            or self.n_estimators < 1
+        ):
             raise ValueError(f"n_estimators must be a positive integer, got {self.n_estimators!r}")
         extra = {} if self.estimator_params is None else self.estimator_params
         if not isinstance(extra, dict):
             raise ValueError(f"estimator_params must be a dict or None, got {extra!r}")
         try:
             if self.estimator == "gbm":
-                model = GradientBoostingClassifier(n_estimators=int(self.n_estimators),
-                                                   random_state=self.random_state, **extra)
+                model = GradientBoostingClassifier(
+                    n_estimators=int(self.n_estimators), random_state=self.random_state, **extra
+                )
             else:
-                model = HistGradientBoostingClassifier(max_iter=int(self.n_estimators), early_stopping=False,
-                                                       random_state=self.random_state, **extra)
+                model = HistGradientBoostingClassifier(
+                    max_iter=int(self.n_estimators), early_stopping=False, random_state=self.random_state, **extra
+                )
         except TypeError as exc:
             message = f"estimator_params {extra!r} do not suit estimator={self.estimator!r}: {exc}"
             raise ValueError(message) from exc
@@ -241,8 +247,10 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
     def predict_churn_risk(self, features: pd.DataFrame) -> pd.DataFrame:
         """``customer_id, churn_probability, risk_segment`` (HIGH / MEDIUM / LOW), rows as in ``features``."""
         p_churn = self.predict_proba(features)[:, 1]
-        return pd.DataFrame({
-            "customer_id": features["customer_id"].to_numpy(),
-            "churn_probability": p_churn,
-            "risk_segment": risk_segments(p_churn, self.thresholds),
-        })
+        return pd.DataFrame(
+            {
+                "customer_id": features["customer_id"].to_numpy(),
+                "churn_probability": p_churn,
+                "risk_segment": risk_segments(p_churn, self.thresholds),
+            }
+        )

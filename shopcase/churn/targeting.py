@@ -23,8 +23,7 @@ import pandas as pd
 from shopcase.validate import require_columns
 
 
-def _check_number(value: object, name: str, low: float, high: float = np.inf,
-                  strict_low: bool = False) -> float:
+def _check_number(value: object, name: str, low: float, high: float = np.inf, strict_low: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise ValueError(f"{name} must be a number, got {value!r}")
     number = float(value)
@@ -84,18 +83,22 @@ def retention_targets(
     uplift = _check_number(expected_uplift, "expected_uplift", 0.0, 1.0)
     require_columns(scores, ["customer_id", "churn_probability", value_column], "scores")
     if scores["customer_id"].duplicated().any():
-        raise ValueError(f"scores: column 'customer_id' has {int(scores['customer_id'].duplicated().sum())} "
-                         "duplicated ids")
-    at_risk = value_at_risk(scores["churn_probability"].to_numpy(dtype=float),
-                            scores[value_column].to_numpy(dtype=float))
+        raise ValueError(
+            f"scores: column 'customer_id' has {int(scores['customer_id'].duplicated().sum())} duplicated ids"
+        )
+    at_risk = value_at_risk(
+        scores["churn_probability"].to_numpy(dtype=float), scores[value_column].to_numpy(dtype=float)
+    )
     gain = uplift * at_risk - offer_cost
-    table = pd.DataFrame({
-        "customer_id": scores["customer_id"].to_numpy(),
-        "churn_probability": scores["churn_probability"].to_numpy(dtype=float),
-        "customer_value": scores[value_column].to_numpy(dtype=float),
-        "value_at_risk": at_risk,
-        "expected_gain": gain,
-    })
+    table = pd.DataFrame(
+        {
+            "customer_id": scores["customer_id"].to_numpy(),
+            "churn_probability": scores["churn_probability"].to_numpy(dtype=float),
+            "customer_value": scores[value_column].to_numpy(dtype=float),
+            "value_at_risk": at_risk,
+            "expected_gain": gain,
+        }
+    )
     # Small float tolerance: budget / cost like 0.3 / 0.1 must give 3 offers, not 2.
     max_offers = int(np.floor(budget / offer_cost + 1e-9))
     order = np.argsort(-gain, kind="stable")

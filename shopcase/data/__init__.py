@@ -21,7 +21,19 @@ from shopcase.data.store import load_or_generate, load_shop, save_shop
 from shopcase.data.truth import GroundTruth
 
 __all__ = [
-    "STATISTICS", "TOLERANCES", "GroundTruth", "Shop", "ShopConfig", "compare_to_reference", "customers_as_of",
-    "describe_shop", "funnel", "generate_shop", "interactions_from_events", "load_or_generate", "load_shop",
-    "purchases_in_top_categories", "save_shop",
+    "STATISTICS",
+    "TOLERANCES",
+    "GroundTruth",
+    "Shop",
+    "ShopConfig",
+    "compare_to_reference",
+    "customers_as_of",
+    "describe_shop",
+    "funnel",
+    "generate_shop",
+    "interactions_from_events",
+    "load_or_generate",
+    "load_shop",
+    "purchases_in_top_categories",
+    "save_shop",
 ]

@@ -16,9 +16,7 @@ def _window_sum(frame: pd.DataFrame, value: str, start: pd.Timestamp, end: pd.Ti
     return inside.groupby("user_id", sort=False)[value].sum()
 
 
-def customers_as_of(
-    events: pd.DataFrame, as_of: object, emails: pd.DataFrame | None = None
-) -> pd.DataFrame:
+def customers_as_of(events: pd.DataFrame, as_of: object, emails: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per user with any event strictly before ``as_of``; only those events count.
 
     Columns (``schema.CUSTOMERS_COLUMNS``): ``first_seen_date`` (first event),

@@ -125,8 +125,11 @@ def compare_to_reference(shop: pd.Series, reference: pd.Series) -> pd.DataFrame:
         if name in TOLERANCES:
             kind, bound = TOLERANCES[name]
             allowed = bound if kind == "absolute" else bound * abs(ref)
-            row |= {"tolerance": f"±{bound:g}" + (" x reference" if kind == "relative" else ""),
-                    "within": bool(abs(gen - ref) <= allowed), "note": ""}
+            row |= {
+                "tolerance": f"±{bound:g}" + (" x reference" if kind == "relative" else ""),
+                "within": bool(abs(gen - ref) <= allowed),
+                "note": "",
+            }
         else:
             row |= {"tolerance": "", "within": None, "note": DIFFERENT_ON_PURPOSE.get(name, "")}
         rows.append(row)
@@ -145,8 +148,9 @@ def funnel(events: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def purchases_in_top_categories(events: pd.DataFrame, taste: np.ndarray, item_category: np.ndarray,
-                                top: int = 2) -> dict[str, float]:
+def purchases_in_top_categories(
+    events: pd.DataFrame, taste: np.ndarray, item_category: np.ndarray, top: int = 2
+) -> dict[str, float]:
     """Is there signal to learn? Share of purchase lines in each buyer's ``top`` latent categories.
 
     ``taste`` is users x categories (rows indexed by ``user_id - 1``) and

@@ -77,8 +77,15 @@ class ShopConfig:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)!r}")
         if not (np.isfinite(self.popularity_offset) and self.popularity_offset >= 0):
             raise ValueError(f"popularity_offset must be finite and >= 0, got {self.popularity_offset!r}")
-        for name in ("popularity_exponent", "taste_concentration", "sessions_per_month", "mean_lifetime_days",
-                     "fade_days", "browse_sessions_ratio", "browse_cart_penalty"):
+        for name in (
+            "popularity_exponent",
+            "taste_concentration",
+            "sessions_per_month",
+            "mean_lifetime_days",
+            "fade_days",
+            "browse_sessions_ratio",
+            "browse_cart_penalty",
+        ):
             value = getattr(self, name)
             if not (np.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be a positive finite number, got {value!r}")
@@ -163,9 +170,18 @@ def _make_catalogue(cfg: ShopConfig, rng: np.random.Generator, start: pd.Timesta
             "launch_date": launch,
         }
     )
-    item_latent = {"category": category, "price": price, "group": group, "exposure": exposure, "quality": quality,
-                   "log_price_ratio": np.log(price / medians[category]), "launch_offset": np.floor(launch_offset),
-                   "anchor": anchor, "cat_weight": cat_weight, "brand_share": brand_share}
+    item_latent = {
+        "category": category,
+        "price": price,
+        "group": group,
+        "exposure": exposure,
+        "quality": quality,
+        "log_price_ratio": np.log(price / medians[category]),
+        "launch_offset": np.floor(launch_offset),
+        "anchor": anchor,
+        "cat_weight": cat_weight,
+        "brand_share": brand_share,
+    }
     return catalogue, item_latent
 
 
@@ -183,13 +199,15 @@ class _ItemSampler:
         self.last = np.searchsorted(items["group"][order], np.arange(n_groups), side="right") - 1
         self.cum_before = np.where(self.first > 0, self.cum[np.maximum(self.first - 1, 0)], 0.0)
 
-    def sample(self, rng: np.random.Generator, users: np.ndarray, categories: np.ndarray,
-               chunk: int = 1_000_000) -> np.ndarray:
+    def sample(
+        self, rng: np.random.Generator, users: np.ndarray, categories: np.ndarray, chunk: int = 1_000_000
+    ) -> np.ndarray:
         """One item index per (user, category) pair; chunked so temporaries stay ~100 MB."""
         if len(users) <= chunk:
             return self._sample(rng, users, categories)
-        return np.concatenate([self._sample(rng, users[i:i + chunk], categories[i:i + chunk])
-                               for i in range(0, len(users), chunk)])
+        return np.concatenate(
+            [self._sample(rng, users[i : i + chunk], categories[i : i + chunk]) for i in range(0, len(users), chunk)]
+        )
 
     def _sample(self, rng: np.random.Generator, users: np.ndarray, categories: np.ndarray) -> np.ndarray:
         brand_cols = categories[:, None] * self.n_brand + np.arange(self.n_brand)
@@ -225,9 +243,17 @@ def _make_users(cfg: ShopConfig, rng: np.random.Generator, items: dict, start: p
     replenish = rng.beta(2.0, 2.0 * (1 - cfg.replenish_share) / max(cfg.replenish_share, 1e-9), size=n)
     checkout = rng.beta(6.0 * cfg.checkout_rate, 6.0 * (1 - cfg.checkout_rate) + 1e-9, size=n)
     email_open = rng.beta(2.0, 4.0, size=n)
-    return {"taste": taste, "brand_pref": brand_pref, "price_sensitivity": price_sensitivity,
-            "activity": activity, "signup": np.floor(signup), "churn": churn, "replenish": replenish,
-            "checkout": checkout, "email_open": email_open}
+    return {
+        "taste": taste,
+        "brand_pref": brand_pref,
+        "price_sensitivity": price_sensitivity,
+        "activity": activity,
+        "signup": np.floor(signup),
+        "churn": churn,
+        "replenish": replenish,
+        "checkout": checkout,
+        "email_open": email_open,
+    }
 
 
 def _engagement(days_to_churn: np.ndarray, fade_days: float) -> np.ndarray:
@@ -255,10 +281,15 @@ def _make_sessions(cfg: ShopConfig, rng: np.random.Generator, users: dict, perio
     user, t = user[order], t[order]
     n_views = rng.geometric(0.4, size=len(user))
     browse = rng.random(len(user)) < cfg.browse_sessions_ratio / (1.0 + cfg.browse_sessions_ratio)
-    return {"user": user, "time": t, "n_views": n_views, "browse": browse,
-            "replenish": ~browse & (rng.random(len(user)) < users["replenish"][user]),
-            "checkout": rng.random(len(user)) < users["checkout"][user],
-            "category": _sample_rows(rng, users["taste"][user])}
+    return {
+        "user": user,
+        "time": t,
+        "n_views": n_views,
+        "browse": browse,
+        "replenish": ~browse & (rng.random(len(user)) < users["replenish"][user]),
+        "checkout": rng.random(len(user)) < users["checkout"][user],
+        "category": _sample_rows(rng, users["taste"][user]),
+    }
 
 
 def _make_events(cfg, rng, sessions, users, items, truth: GroundTruth, start: pd.Timestamp):
@@ -312,16 +343,18 @@ def _make_events(cfg, rng, sessions, users, items, truth: GroundTruth, start: pd
     is_purchase = code == EVENT_TYPES.index("purchase")
     units = np.ones(len(order), dtype=np.int64)
     units[is_purchase] = quantity[order[is_purchase] - n_views - n_carts]
-    return pd.DataFrame({
-        "user_id": sessions["user"][event_session] + 1,
-        "session_id": event_session + 1,
-        "timestamp": _to_datetime(start, seconds[order] / _DAY_SECONDS),
-        "event_type": pd.Categorical.from_codes(code, categories=list(EVENT_TYPES)),
-        "item_id": event_item + 1,
-        "quantity": units,
-        "unit_price": truth.item_price[event_item],
-        "order_id": pd.arrays.IntegerArray(event_session + 1, mask=~is_purchase),
-    })
+    return pd.DataFrame(
+        {
+            "user_id": sessions["user"][event_session] + 1,
+            "session_id": event_session + 1,
+            "timestamp": _to_datetime(start, seconds[order] / _DAY_SECONDS),
+            "event_type": pd.Categorical.from_codes(code, categories=list(EVENT_TYPES)),
+            "item_id": event_item + 1,
+            "quantity": units,
+            "unit_price": truth.item_price[event_item],
+            "order_id": pd.arrays.IntegerArray(event_session + 1, mask=~is_purchase),
+        }
+    )
 
 
 def _make_emails(cfg: ShopConfig, rng: np.random.Generator, users: dict, start: pd.Timestamp, period: float):
@@ -360,20 +393,24 @@ def generate_shop(
     users = _make_users(cfg, streams[1], items, t0, period)
     truth = GroundTruth.from_latent(users, items)
     staple_users = np.repeat(np.arange(cfg.n_users), cfg.staples_per_user)
-    truth.staples = _ItemSampler(items, users["brand_pref"], cfg.brands_per_category).sample(
-        streams[2], staple_users, _sample_rows(streams[2], users["taste"][staple_users])
-    ).reshape(cfg.n_users, cfg.staples_per_user)
+    truth.staples = (
+        _ItemSampler(items, users["brand_pref"], cfg.brands_per_category)
+        .sample(streams[2], staple_users, _sample_rows(streams[2], users["taste"][staple_users]))
+        .reshape(cfg.n_users, cfg.staples_per_user)
+    )
     sessions = _make_sessions(cfg, streams[3], users, period)
     events = _make_events(cfg, streams[4], sessions, users, items, truth, t0)
     emails = _make_emails(cfg, streams[5], users, t0, period)
     names = np.array(list(CATEGORIES))
-    users_frame = pd.DataFrame({
-        "user_id": np.arange(1, cfg.n_users + 1, dtype=np.int64),
-        "signup_date": _to_datetime(t0, users["signup"]),
-        "sessions_per_month": users["activity"],
-        "favourite_category": pd.Categorical(names[users["taste"].argmax(axis=1)], categories=list(names)),
-        "true_churn_date": _to_datetime(t0, users["churn"]),
-    })
+    users_frame = pd.DataFrame(
+        {
+            "user_id": np.arange(1, cfg.n_users + 1, dtype=np.int64),
+            "signup_date": _to_datetime(t0, users["signup"]),
+            "sessions_per_month": users["activity"],
+            "favourite_category": pd.Categorical(names[users["taste"].argmax(axis=1)], categories=list(names)),
+            "true_churn_date": _to_datetime(t0, users["churn"]),
+        }
+    )
     return Shop(config=cfg, catalogue=catalogue, users=users_frame, events=events, emails=emails, truth=truth)
 
 

@@ -35,8 +35,12 @@ class GroundTruth:
     def from_latent(cls, users: dict, items: dict) -> GroundTruth:
         """Build from the generator's latent user and item arrays."""
         return cls(
-            taste=users["taste"], brand_pref=users["brand_pref"], price_sensitivity=users["price_sensitivity"],
-            item_category=items["category"], item_group=items["group"], item_quality=items["quality"],
+            taste=users["taste"],
+            brand_pref=users["brand_pref"],
+            price_sensitivity=users["price_sensitivity"],
+            item_category=items["category"],
+            item_group=items["group"],
+            item_quality=items["quality"],
             item_log_price_ratio=items["log_price_ratio"],
             item_price=items["price"],
         )
@@ -82,4 +86,3 @@ class GroundTruth:
     def load(cls, path: Path) -> GroundTruth:
         with np.load(path) as arrays:
             return cls(**{f.name: arrays[f.name] for f in fields(cls)})
-

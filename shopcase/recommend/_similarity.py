@@ -249,9 +249,7 @@ def _columns_from(matrix: sp.csr_matrix, start: int) -> sp.csr_matrix:
     """``matrix`` without the entries in columns ``< start`` (same shape; sorted indices are kept)."""
     keep = matrix.indices >= start
     kept_before = np.concatenate(([0], np.cumsum(keep, dtype=matrix.indptr.dtype)))
-    return sp.csr_matrix(
-        (matrix.data[keep], matrix.indices[keep], kept_before[matrix.indptr]), shape=matrix.shape
-    )
+    return sp.csr_matrix((matrix.data[keep], matrix.indices[keep], kept_before[matrix.indptr]), shape=matrix.shape)
 
 
 def idf(matrix_docs_by_terms: sp.csr_matrix) -> np.ndarray:

@@ -66,9 +66,7 @@ def as_id_index(ids: object, name: str) -> pd.Index:
     """
     if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
         ids = [ids]
-    index = pd.Index(
-        list(ids) if not isinstance(ids, (pd.Index, pd.Series, np.ndarray)) else ids, tupleize_cols=False
-    )
+    index = pd.Index(list(ids) if not isinstance(ids, (pd.Index, pd.Series, np.ndarray)) else ids, tupleize_cols=False)
     if index.hasnans:
         raise ValueError(f"{name} contains {int(index.isna().sum())} missing (NaN/None) id(s)")
     if index.has_duplicates:
@@ -248,9 +246,7 @@ class BaseRecommender(BaseEstimator, ABC):
         pos, col, rank = top_n_dense(scores, n)
         return pos, col, scores[pos, col], rank
 
-    def _top_n_similar(
-        self, item_rows: np.ndarray, n: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _top_n_similar(self, item_rows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``_top_n_rows`` for ``similar_items``: the most similar other items of one chunk of items."""
         if self._sparse_scores:
             return self._top_n_sparse(self._similar(item_rows), n, (np.arange(len(item_rows)), item_rows))
@@ -323,9 +319,7 @@ class BaseRecommender(BaseEstimator, ABC):
         if method is not None and method != self._kind:
             if method not in METHODS:
                 raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
-            raise ValueError(
-                f"{type(self).__name__} provides method {self._kind!r} only, not {method!r}; use Hybrid"
-            )
+            raise ValueError(f"{type(self).__name__} provides method {self._kind!r} only, not {method!r}; use Hybrid")
         return self.recommend([user_id], n=n_recommendations)["item_id"].tolist()
 
     def _assemble(self, keys: pd.Index, parts: list[tuple], columns: list[str]) -> pd.DataFrame:

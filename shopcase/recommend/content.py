@@ -57,9 +57,7 @@ class ContentBased(BaseRecommender):
 
     def _catalogue(self, item_features: pd.DataFrame | None) -> pd.DataFrame:
         if item_features is None:
-            raise ValueError(
-                "ContentBased needs item_features (the catalogue with item_id and feature columns)"
-            )
+            raise ValueError("ContentBased needs item_features (the catalogue with item_id and feature columns)")
         schema = {"item_id": "id"}
         if self.text_column is not None:
             schema[self.text_column] = "text"
@@ -110,9 +108,7 @@ class ContentBased(BaseRecommender):
         features = normalize(sp.hstack(blocks, format="csr").astype(np.float64))
         # Place catalogue rows at the model's item indices; items missing from the catalogue stay zero.
         rows = self.item_index_.get_indexer(catalogue["item_id"])
-        placement = sp.csr_matrix(
-            (np.ones(len(rows)), (rows, np.arange(len(rows)))), shape=(self.n_items_, len(rows))
-        )
+        placement = sp.csr_matrix((np.ones(len(rows)), (rows, np.arange(len(rows)))), shape=(self.n_items_, len(rows)))
         self.item_profiles_ = (placement @ features).tocsr()
         self.feature_names_ = np.asarray(names, dtype=object)
 

@@ -16,6 +16,7 @@ from shopcase.recommend.base import METHODS, BaseRecommender, check_number
 STRATEGIES: tuple[str, ...] = ("blend", "alternate")
 NORMALISATIONS: tuple[str, ...] = ("minmax", "rank")
 
+
 def normalise_rows(scores: np.ndarray, method: str) -> np.ndarray:
     """Per-row normalisation of candidate scores (``-inf`` = not a candidate) to [0, 1].
 
@@ -209,4 +210,3 @@ class Hybrid(BaseRecommender):
             if model._kind == method:
                 return model.recommend_for_user(user_id, n_recommendations)
         raise ValueError(f"method={method!r} needs a {method} model in this Hybrid; it has none")
-

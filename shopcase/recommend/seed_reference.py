@@ -69,16 +69,12 @@ class SeedRecommender:
             if c in item_features.columns
         ]
         if "title" in item_features.columns:
-            parts.append(
-                pd.DataFrame(TfidfVectorizer().fit_transform(item_features["title"].astype(str)).toarray())
-            )
+            parts.append(pd.DataFrame(TfidfVectorizer().fit_transform(item_features["title"].astype(str)).toarray()))
         features = np.hstack([p.to_numpy(dtype=float) for p in parts])
         ids = item_features["item_id"].to_numpy()
         return pd.DataFrame(cosine_similarity(features), index=ids, columns=ids)
 
-    def recommend_for_user(
-        self, user_id: object, n_recommendations: int = 5, method: str = "hybrid"
-    ) -> list[object]:
+    def recommend_for_user(self, user_id: object, n_recommendations: int = 5, method: str = "hybrid") -> list[object]:
         """List of item ids; ``method`` is 'collaborative', 'content' or 'hybrid'."""
         if method not in METHODS:
             raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
@@ -156,9 +152,7 @@ class SeedRecommender:
             items |= set(self.content_similarity.index)
         return items
 
-    def evaluate(
-        self, test_interactions: pd.DataFrame, n_recommendations: int = 5, method: str = "hybrid"
-    ) -> dict:
+    def evaluate(self, test_interactions: pd.DataFrame, n_recommendations: int = 5, method: str = "hybrid") -> dict:
         """Precision@K, recall@K, coverage as the reference computes them (skips unknown users: leaky)."""
         precisions, recalls = [], []
         recommended_items: set[object] = set()

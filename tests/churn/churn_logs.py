@@ -8,8 +8,16 @@ CATEGORIES = {"A": "toys", "B": "toys", "C": "books"}
 
 
 def event(user, session, when, kind, item, quantity=1, price=10.0, order=None):
-    return {"user_id": user, "session_id": session, "timestamp": pd.Timestamp(when), "event_type": kind,
-            "item_id": item, "quantity": quantity, "unit_price": price, "order_id": order}
+    return {
+        "user_id": user,
+        "session_id": session,
+        "timestamp": pd.Timestamp(when),
+        "event_type": kind,
+        "item_id": item,
+        "quantity": quantity,
+        "unit_price": price,
+        "order_id": order,
+    }
 
 
 def as_log(rows) -> pd.DataFrame:
@@ -36,11 +44,13 @@ def hand_rows():
 
 
 def hand_emails() -> pd.DataFrame:
-    return pd.DataFrame({
-        "user_id": [1, 1, 1, 1],
-        "timestamp": pd.to_datetime(["2023-01-05", "2023-02-05", "2023-03-05", "2023-04-05"]),
-        "opened": [True, False, True, True],
-    })
+    return pd.DataFrame(
+        {
+            "user_id": [1, 1, 1, 1],
+            "timestamp": pd.to_datetime(["2023-01-05", "2023-02-05", "2023-03-05", "2023-04-05"]),
+            "opened": [True, False, True, True],
+        }
+    )
 
 
 def hand_catalogue() -> pd.DataFrame:
@@ -87,16 +97,31 @@ def simulated_log(n_customers: int = 300, seed: int = 0, start: str = "2022-01-0
             rows.append(event(user, session, when, "view", basket[0]))
             rows.append(event(user, session, when, "cart", basket[0]))
             for item in basket:
-                rows.append(event(user, session, when, "purchase", item, quantity=int(rng.integers(1, 3)),
-                                  price=float(rng.choice([5.0, 10.0, 20.0])), order=order))
+                rows.append(
+                    event(
+                        user,
+                        session,
+                        when,
+                        "purchase",
+                        item,
+                        quantity=int(rng.integers(1, 3)),
+                        price=float(rng.choice([5.0, 10.0, 20.0])),
+                        order=order,
+                    )
+                )
             if rng.random() < 0.3:
                 session += 1
                 rows.append(event(user, session, when + pd.Timedelta(days=2), "cart", basket[-1]))
             alive = rng.random() > p_drop
             t += rng.exponential(1 / rate)
         for month in range(0, days, 30):
-            email_rows.append({"user_id": user, "timestamp": origin + pd.Timedelta(days=month),
-                               "opened": bool(rng.random() < (0.5 if alive else 0.1))})
+            email_rows.append(
+                {
+                    "user_id": user,
+                    "timestamp": origin + pd.Timedelta(days=month),
+                    "opened": bool(rng.random() < (0.5 if alive else 0.1)),
+                }
+            )
     events = as_log(rows)
     events = events[events["timestamp"] < origin + pd.Timedelta(days=days)].reset_index(drop=True)
     return events, pd.DataFrame(email_rows), catalogue

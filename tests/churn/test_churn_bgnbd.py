@@ -35,11 +35,21 @@ def test_cdnow_summary_follows_the_papers_convention(cdnow_sample_summary):
 
 
 def test_summary_collapses_days_and_ignores_the_future():
-    tx = pd.DataFrame({
-        "who": ["a", "a", "a", "a", "b", "c"],
-        "when": pd.to_datetime(["2020-01-01 09:00", "2020-01-01 18:00", "2020-01-15 00:00",
-                                "2020-03-01 00:00", "2020-01-29 00:00", "2020-02-10 00:00"]),
-    })
+    tx = pd.DataFrame(
+        {
+            "who": ["a", "a", "a", "a", "b", "c"],
+            "when": pd.to_datetime(
+                [
+                    "2020-01-01 09:00",
+                    "2020-01-01 18:00",
+                    "2020-01-15 00:00",
+                    "2020-03-01 00:00",
+                    "2020-01-29 00:00",
+                    "2020-02-10 00:00",
+                ]
+            ),
+        }
+    )
     summary = summary_from_transactions(tx, "who", "when", "2020-02-05", period="D").set_index("who")
     assert summary.index.tolist() == ["a", "b"]  # c starts after the calibration end
     assert summary.loc["a"].tolist() == [1, 14.0, 34.0]  # two purchases on 01-01 are one; 03-01 is later

@@ -25,8 +25,10 @@ from shopcase.churn import (
 @pytest.fixture(scope="module")
 def shop():
     events, emails, catalogue = simulated_log(n_customers=300, seed=0)
+
     def build(as_of):
         return build_churn_dataset(events, as_of, 60, emails=emails, catalogue=catalogue)
+
     return build
 
 
@@ -109,8 +111,16 @@ def test_out_of_time_refuses_training_labels_from_the_test_period(shop):
 def test_group_ablation_rows(shop):
     data = shop("2022-06-01")
     table = group_ablation(ChurnModel(n_estimators=10), data, n_splits=3)
-    assert table["feature_set"].tolist() == ["rfm", "+ engagement", "+ trend", "+ basket", "all - rfm",
-                                             "all - engagement", "all - trend", "all - basket"]
+    assert table["feature_set"].tolist() == [
+        "rfm",
+        "+ engagement",
+        "+ trend",
+        "+ basket",
+        "all - rfm",
+        "all - engagement",
+        "all - trend",
+        "all - basket",
+    ]
     assert table["n_features"].iloc[3] == sum(len(g) for g in FEATURE_GROUPS.values())
     assert table["roc_auc"].between(0, 1).all()
 

@@ -82,8 +82,12 @@ def test_tenure_under_a_day_is_floored_for_the_frequency(features):
 def test_events_at_or_after_as_of_change_nothing():
     base = customer_features(hand_log(), AS_OF, hand_emails(), hand_catalogue())
     later = as_log(hand_rows() + future_rows())
-    more_emails = pd.concat([hand_emails(), pd.DataFrame({"user_id": [2, 3], "opened": [True, True],
-                                                          "timestamp": [AS_OF, pd.Timestamp("2023-05-01")]})])
+    more_emails = pd.concat(
+        [
+            hand_emails(),
+            pd.DataFrame({"user_id": [2, 3], "opened": [True, True], "timestamp": [AS_OF, pd.Timestamp("2023-05-01")]}),
+        ]
+    )
     pd.testing.assert_frame_equal(base, customer_features(later, AS_OF, more_emails, hand_catalogue()))
 
 
@@ -95,9 +99,17 @@ def logs_and_cut(draw):
     kinds = draw(st.lists(st.sampled_from(["view", "cart", "purchase"]), min_size=n, max_size=n))
     items = draw(st.lists(st.sampled_from(["A", "B", "C"]), min_size=n, max_size=n))
     cut = draw(st.integers(1, 121))
-    rows = [event(u, i % 4, pd.Timestamp("2023-01-01") + pd.Timedelta(days=d, minutes=i), k, it,
-                  order=(1000 + i if k == "purchase" else None))
-            for i, (u, d, k, it) in enumerate(zip(users, days, kinds, items, strict=True))]
+    rows = [
+        event(
+            u,
+            i % 4,
+            pd.Timestamp("2023-01-01") + pd.Timedelta(days=d, minutes=i),
+            k,
+            it,
+            order=(1000 + i if k == "purchase" else None),
+        )
+        for i, (u, d, k, it) in enumerate(zip(users, days, kinds, items, strict=True))
+    ]
     return rows, pd.Timestamp("2023-01-01") + pd.Timedelta(days=cut)
 
 

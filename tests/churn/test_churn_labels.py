@@ -37,7 +37,11 @@ def test_labels_on_a_hand_built_log():
     assert list(labels.columns) == ["customer_id", "churned"]
     assert labels["churned"].dtype == bool
     assert dict(zip(labels["customer_id"], labels["churned"], strict=True)) == {
-        1: False, 3: True, 5: False, 6: True, 7: True,
+        1: False,
+        3: True,
+        5: False,
+        6: True,
+        7: True,
     }
     assert labels.attrs == {"as_of": AS_OF, "horizon_days": HORIZON}
 

@@ -33,8 +33,15 @@ def with_leaks(features, labels):
 def test_sklearn_conventions():
     model = ChurnModel(estimator="hgb", n_estimators=30, thresholds=(0.3, 0.8), random_state=1)
     params = model.get_params()
-    assert params == {"estimator": "hgb", "n_estimators": 30, "calibration": None, "thresholds": (0.3, 0.8),
-                      "random_state": 1, "feature_columns": None, "estimator_params": None}
+    assert params == {
+        "estimator": "hgb",
+        "n_estimators": 30,
+        "calibration": None,
+        "thresholds": (0.3, 0.8),
+        "random_state": 1,
+        "feature_columns": None,
+        "estimator_params": None,
+    }
     features, labels = synthetic()
     assert model.fit(features, labels) is model
     assert model.get_params() == params  # fitting changes no parameter
@@ -60,12 +67,14 @@ def test_ids_dates_and_text_never_enter_the_model():
 def test_naming_an_id_or_a_non_numeric_column_is_refused():
     features, labels = synthetic()
     leaky = with_leaks(features, labels)
-    for columns, message in [(["days_since_last_purchase", "customer_id"], "look like ids"),
-                             (["days_since_last_purchase", "user_id"], "look like ids"),
-                             (["last_purchase_date"], "must be numeric"),
-                             (["status"], "must be numeric"),
-                             ([], "empty"),
-                             ("days_since_last_purchase", "list of names")]:
+    for columns, message in [
+        (["days_since_last_purchase", "customer_id"], "look like ids"),
+        (["days_since_last_purchase", "user_id"], "look like ids"),
+        (["last_purchase_date"], "must be numeric"),
+        (["status"], "must be numeric"),
+        ([], "empty"),
+        ("days_since_last_purchase", "list of names"),
+    ]:
         with pytest.raises(ValueError, match=message):
             ChurnModel(n_estimators=5, feature_columns=columns).fit(leaky, labels)
 
@@ -84,13 +93,18 @@ def test_model_learns_the_signal_out_of_sample():
     p = model.predict_proba(test)
     assert p.shape == (500, 2) and np.allclose(p.sum(axis=1), 1)
     assert roc_auc_score(labels["churned"].iloc[1000:], p[:, 1]) > 0.8
-    assert model.score(test, labels.iloc[1000:]) == pytest.approx(roc_auc_score(labels["churned"].iloc[1000:],
-                                                                               p[:, 1]))
+    assert model.score(test, labels.iloc[1000:]) == pytest.approx(roc_auc_score(labels["churned"].iloc[1000:], p[:, 1]))
 
 
-@pytest.mark.parametrize("settings", [{"estimator": "hgb"}, {"calibration": "isotonic"},
-                                      {"calibration": "sigmoid", "estimator": "hgb"},
-                                      {"estimator_params": {"max_depth": 2, "learning_rate": 0.05}}])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"estimator": "hgb"},
+        {"calibration": "isotonic"},
+        {"calibration": "sigmoid", "estimator": "hgb"},
+        {"estimator_params": {"max_depth": 2, "learning_rate": 0.05}},
+    ],
+)
 def test_variants_give_reproducible_probabilities(settings):
     features, labels = synthetic()
     first = ChurnModel(n_estimators=20, **settings).fit(features, labels).predict_proba(features)[:, 1]
@@ -124,10 +138,13 @@ def test_bad_fit_input_raises():
         model.fit(pd.concat([features, features.iloc[:1]]), labels)
     with pytest.raises(ValueError, match="missing column"):
         model.fit(features.drop(columns="tenure_days"), labels)
-    for bad, message in [({"estimator": "forest"}, "estimator must be"),
-                         ({"calibration": "platt"}, "calibration"),
-                         ({"n_estimators": 0}, "n_estimators"), ({"thresholds": (0.7, 0.4)}, "thresholds"),
-                         ({"estimator_params": {"n_trees": 3}}, "estimator_params")]:
+    for bad, message in [
+        ({"estimator": "forest"}, "estimator must be"),
+        ({"calibration": "platt"}, "calibration"),
+        ({"n_estimators": 0}, "n_estimators"),
+        ({"thresholds": (0.7, 0.4)}, "thresholds"),
+        ({"estimator_params": {"n_trees": 3}}, "estimator_params"),
+    ]:
         with pytest.raises(ValueError, match=message):
             ChurnModel(**{"n_estimators": 5, **bad}).fit(features, labels)
 
@@ -150,6 +167,7 @@ def test_predict_churn_risk_output():
     assert list(risk.columns) == ["customer_id", "churn_probability", "risk_segment"]
     assert risk["customer_id"].tolist() == features["customer_id"].iloc[::-1].tolist()
     assert set(risk["risk_segment"]) <= {"HIGH", "MEDIUM", "LOW"}
-    expected = np.where(risk["churn_probability"] > 0.7, "HIGH",
-                        np.where(risk["churn_probability"] > 0.4, "MEDIUM", "LOW"))
+    expected = np.where(
+        risk["churn_probability"] > 0.7, "HIGH", np.where(risk["churn_probability"] > 0.4, "MEDIUM", "LOW")
+    )
     assert risk["risk_segment"].tolist() == expected.tolist()

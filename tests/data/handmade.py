@@ -4,8 +4,16 @@ import pandas as pd
 
 
 def event(user, session, when, kind, item, quantity=1, price=10.0, order=None):
-    return {"user_id": user, "session_id": session, "timestamp": pd.Timestamp(when), "event_type": kind,
-            "item_id": item, "quantity": quantity, "unit_price": price, "order_id": order}
+    return {
+        "user_id": user,
+        "session_id": session,
+        "timestamp": pd.Timestamp(when),
+        "event_type": kind,
+        "item_id": item,
+        "quantity": quantity,
+        "unit_price": price,
+        "order_id": order,
+    }
 
 
 def handmade_events() -> pd.DataFrame:
@@ -34,8 +42,10 @@ def handmade_events() -> pd.DataFrame:
 
 
 def handmade_emails() -> pd.DataFrame:
-    return pd.DataFrame({
-        "user_id": [1, 1, 1, 1],
-        "timestamp": pd.to_datetime(["2023-01-02", "2023-02-02", "2023-03-02", "2023-04-02"]),
-        "opened": [True, False, False, True],
-    })
+    return pd.DataFrame(
+        {
+            "user_id": [1, 1, 1, 1],
+            "timestamp": pd.to_datetime(["2023-01-02", "2023-02-02", "2023-03-02", "2023-04-02"]),
+            "opened": [True, False, False, True],
+        }
+    )

@@ -23,8 +23,9 @@ def test_values_on_a_hand_built_log(customers):
     assert one["last_purchase_date"] == pd.Timestamp("2023-03-10 12:02")
     assert one["total_orders"] == 2
     assert one["total_revenue"] == pytest.approx(2 * 10 + 10 + 5)
-    assert one["days_as_customer"] == pytest.approx((pd.Timestamp(AS_OF) - pd.Timestamp("2023-01-05 10:00")).days
-                                                    + 14 / 24)
+    assert one["days_as_customer"] == pytest.approx(
+        (pd.Timestamp(AS_OF) - pd.Timestamp("2023-01-05 10:00")).days + 14 / 24
+    )
     assert (one["emails_sent"], one["emails_opened"]) == (3, 1)  # the 2023-04-02 email is after as_of
     assert (one["carts_created"], one["carts_abandoned"]) == (3, 1)
     # last 30 days = [2023-03-02, 2023-04-01): order 103; 30-60 days: nothing bought

@@ -114,7 +114,7 @@ def test_statistics_within_stated_tolerance_of_online_retail(shop):
 def test_falling_engagement_precedes_true_churn(shop):
     users = shop.users.set_index("user_id")
     sessions = shop.events.drop_duplicates("session_id")
-    days_before = (users["true_churn_date"].reindex(sessions["user_id"]).to_numpy() - sessions["timestamp"].to_numpy())
+    days_before = users["true_churn_date"].reindex(sessions["user_id"]).to_numpy() - sessions["timestamp"].to_numpy()
     days_before = days_before / np.timedelta64(1, "D")
     near = ((days_before >= 0) & (days_before < 15)).sum() / 15
     far = ((days_before >= 60) & (days_before < 75)).sum() / 15

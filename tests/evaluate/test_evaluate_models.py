@@ -39,8 +39,9 @@ def _events(rows):
 
 
 def test_purchase_truth_keeps_distinct_purchases_and_filters_seen_and_users():
-    test = _events([(1, "a", "purchase"), (1, "a", "purchase"), (1, "b", "purchase"), (2, "c", "view"),
-                    (3, "d", "purchase")])
+    test = _events(
+        [(1, "a", "purchase"), (1, "a", "purchase"), (1, "b", "purchase"), (2, "c", "view"), (3, "d", "purchase")]
+    )
     truth = purchase_truth(test)
     assert truth.values.tolist() == [[1, "a"], [1, "b"], [3, "d"]]
     train = pd.DataFrame({"user_id": [1], "item_id": ["a"], "rating": [1.0]})
@@ -57,8 +58,14 @@ def test_evaluate_models_scores_every_truth_user_including_cold_ones(shop_split)
     truth = purchase_truth(test_events)  # includes users who only appear after the cutoff
     cold = int((~truth["user_id"].drop_duplicates().isin(train["user_id"])).sum())
     assert cold > 0
-    table = evaluate_models({"pop": Popularity(), "knn": ItemKNN(k_neighbors=20)}, train, truth, k=5,
-                            exclude_seen=False, item_categories=shop.catalogue.set_index("item_id")["category"])
+    table = evaluate_models(
+        {"pop": Popularity(), "knn": ItemKNN(k_neighbors=20)},
+        train,
+        truth,
+        k=5,
+        exclude_seen=False,
+        item_categories=shop.catalogue.set_index("item_id")["category"],
+    )
     assert table["model"].tolist() == ["pop", "knn"]
     assert (table["n_users"] == truth["user_id"].nunique()).all() and (table["cold_users"] == cold).all()
     assert (table["n_users_without_recs"] == 0).all()  # cold users got the popularity list, not nothing
@@ -109,8 +116,12 @@ def test_share_in_favourite_category():
 def test_scaling_curve_measures_every_model_at_every_size(shop_split):
     _, train, _ = shop_split
     curve = scaling_curve({"reference": SeedRecommender, "UserKNN": UserKNN}, train, [50, 100], seed=1)
-    assert curve[["model", "users"]].values.tolist() == [["reference", 50], ["UserKNN", 50],
-                                                         ["reference", 100], ["UserKNN", 100]]
+    assert curve[["model", "users"]].values.tolist() == [
+        ["reference", 50],
+        ["UserKNN", 50],
+        ["reference", 100],
+        ["UserKNN", 100],
+    ]
     assert (curve["seconds"] > 0).all() and (curve["peak_mb"] > 0).all()
     with pytest.raises(ValueError, match="exceed"):
         scaling_curve({"UserKNN": UserKNN}, train, [10**6])

@@ -15,8 +15,14 @@ from shopcase.runner import execute_notebook, list_notebooks
 
 SMALL_PARAMETERS = {
     "01_shop_data.ipynb": {"n_users": 500, "n_items": 300, "seed": 1},
-    "02_collaborative_filtering.ipynb": {"n_users": 800, "n_items": 300, "seed": 1, "curve_users": [100, 200],
-                                         "k_grid": [10, 50], "shrink_grid": [0, 10]},
+    "02_collaborative_filtering.ipynb": {
+        "n_users": 800,
+        "n_items": 300,
+        "seed": 1,
+        "curve_users": [100, 200],
+        "k_grid": [10, 50],
+        "shrink_grid": [0, 10],
+    },
     "03_content_and_hybrid.ipynb": {"n_users": 800, "n_items": 300, "seed": 1, "content_weights": [0.0, 0.5]},
     "04_evaluation.ipynb": {"n_users": 800, "n_items": 300, "seed": 1, "ks": [5, 10]},
     "05_churn.ipynb": {"n_users": 800, "n_items": 300, "seed": 1, "n_origins": 2, "cdnow_folds": 2},

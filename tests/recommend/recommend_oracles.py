@@ -10,9 +10,7 @@ import numpy as np
 import pandas as pd
 
 
-def random_interactions(
-    n_users: int, n_items: int, density: float, seed: int, integer: bool = False
-) -> pd.DataFrame:
+def random_interactions(n_users: int, n_items: int, density: float, seed: int, integer: bool = False) -> pd.DataFrame:
     """``user_id, item_id, rating`` with about ``density`` of the pairs present, ids as given ints.
 
     Ratings are uniform in [0.5, 5] (no exact score ties) or integers 1..5.
@@ -79,9 +77,7 @@ def weighted_items(x: np.ndarray, weighting: str | None, k1: float = 1.2, b: flo
     return items
 
 
-def item_knn_scores(
-    x: np.ndarray, k: int, shrinkage: float = 0.0, weighting: str | None = None
-) -> np.ndarray:
+def item_knn_scores(x: np.ndarray, k: int, shrinkage: float = 0.0, weighting: str | None = None) -> np.ndarray:
     """score(u, j) = sum_i x[u, i] * S[i, j], S = top-k other items by cosine of (weighted) item vectors."""
     return x @ keep_top_k(cosine(weighted_items(x, weighting), shrinkage), k)
 

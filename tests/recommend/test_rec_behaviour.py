@@ -52,11 +52,7 @@ def test_exclude_seen(fitted, small):
 
 
 def test_seen_items_come_back_without_exclusion(small):
-    recs = (
-        ItemKNN(k_neighbors=10)
-        .fit(small)
-        .recommend(sorted(small["user_id"].unique()), n=10, exclude_seen=False)
-    )
+    recs = ItemKNN(k_neighbors=10).fit(small).recommend(sorted(small["user_id"].unique()), n=10, exclude_seen=False)
     seen = set(zip(small["user_id"], small["item_id"], strict=True))
     assert any(pair in seen for pair in zip(recs["user_id"], recs["item_id"], strict=True))
 
@@ -139,11 +135,7 @@ def test_request_edge_cases(small):
 @pytest.mark.parametrize("name", list(MODELS))
 def test_chunk_size_does_not_change_results(small, catalogue, name):
     users = sorted(small["user_id"].unique()) + ["new-user"]
-    items = (
-        sorted(catalogue["item_id"])
-        if "content" in name or "hybrid" in name
-        else sorted(small["item_id"].unique())
-    )
+    items = sorted(catalogue["item_id"]) if "content" in name or "hybrid" in name else sorted(small["item_id"].unique())
     outputs = []
     for chunk_rows in (1, 7, None):
         model = MODELS[name]().set_params(chunk_rows=chunk_rows).fit(small, catalogue)

@@ -58,9 +58,7 @@ def test_blend_equals_hand_written_blend(small, catalogue, normalisation):
         total = sum(w * _normalise(s[u], normalisation) for w, s in zip(weights, scores, strict=True))
         candidate = np.any([np.isfinite(s[u]) for s in scores], axis=0)
         blended[u, candidate] = total[candidate]
-    assert_same_lists(
-        hybrid.recommend(users, n=10), top_lists(blended, None, 10, positive_only=False), users, items
-    )
+    assert_same_lists(hybrid.recommend(users, n=10), top_lists(blended, None, 10, positive_only=False), users, items)
 
 
 def test_single_weight_keeps_the_models_order(small):
@@ -90,9 +88,7 @@ def test_reference_hybrid_crash_cannot_happen(small, catalogue):
         recs = hybrid.recommend_for_user(user, n_recommendations=5, method="hybrid")
         assert len(recs) == 5 and len(set(recs)) == 5
     assert hybrid.recommend_for_user("u03", 5) == hybrid.recommend_for_user("u03", 5, method="hybrid")
-    assert hybrid.recommend_for_user("u03", 5, "collaborative") == UserKNN().fit(small).recommend_for_user(
-        "u03", 5
-    )
+    assert hybrid.recommend_for_user("u03", 5, "collaborative") == UserKNN().fit(small).recommend_for_user("u03", 5)
     assert hybrid.recommend_for_user("u03", 5, "content") == (
         ContentBased().fit(small, catalogue).recommend_for_user("u03", 5)
     )
