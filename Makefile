@@ -7,6 +7,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.shopcase-installed
 ORACLES := recommenders==1.2.1
+# Every extra of pyproject.toml: the course (JupyterLab, papermill, nbval) and the test tools.
+EXTRAS := course,dev
 # One BLAS thread per process: implicit's ALS asks for it, and results stay identical run to run.
 export OPENBLAS_NUM_THREADS ?= 1
 # OpenMP threads of HistGradientBoosting spin-wait on a busy 2-core machine (a 0.2 s fit took 40 s).
@@ -20,7 +22,7 @@ $(STAMP): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "shopcase needs Python >= 3.11, found " + sys.version)'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[$(EXTRAS)]"
 	@# Microsoft Recommenders is only a test oracle for metrics; its full install pins pandas<3, so no deps.
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps "$(ORACLES)"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (shopcase)" >/dev/null
@@ -33,8 +35,9 @@ run: $(STAMP)
 test: $(STAMP)
 	SHOPCASE_REQUIRE_CROSSCHECKS=1 $(BIN)/python -m pytest
 
+# JupyterLab refuses to start as root (as containers often run) unless told it may.
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks
+	$(BIN)/jupyter lab notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # Re-execute the committed notebooks in place on their default parameters (after changing one).
 notebooks: $(STAMP)
