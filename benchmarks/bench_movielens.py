@@ -42,7 +42,7 @@ sys.path.insert(0, str(HERE))
 
 from peers import ImplicitPeer  # noqa: E402
 
-from shopcase.datasets import load_movielens_100k, movielens_100k_dir  # noqa: E402
+from shopcase.data.real import load_movielens_100k, movielens_100k_dir  # noqa: E402
 from shopcase.evaluate import catalogue_coverage, random_split_by_user, ranking_metrics  # noqa: E402
 from shopcase.recommend import EASE, Hybrid, ItemKNN, Popularity, UserKNN  # noqa: E402
 

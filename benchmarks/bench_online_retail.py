@@ -50,7 +50,7 @@ sys.path.insert(0, str(HERE))
 
 from peers import ImplicitPeer  # noqa: E402
 
-from shopcase.datasets import load_online_retail  # noqa: E402
+from shopcase.data.real import load_online_retail  # noqa: E402
 from shopcase.evaluate import catalogue_coverage, per_user_metrics, purchase_truth, ranking_metrics  # noqa: E402
 from shopcase.recommend import EASE, ContentBased, Hybrid, ItemKNN, Popularity, UserKNN  # noqa: E402
 from shopcase.recommend.decay import TimeDecayed  # noqa: E402

@@ -44,7 +44,7 @@ from shopcase.churn import (
     permutation_importance_table,
     summary_from_transactions,
 )
-from shopcase.datasets import cdnow_events, load_cdnow
+from shopcase.data.real import cdnow_events, load_cdnow
 
 AS_OF = "1997-10-01"  # start of week 40
 HORIZON_DAYS = 273  # weeks 40-78

@@ -38,7 +38,7 @@ from shopcase.churn import (
     stack_datasets,
 )
 from shopcase.churn.model import align_labels
-from shopcase.datasets import load_online_retail
+from shopcase.data.real import load_online_retail
 
 TEST_AS_OF = pd.Timestamp("2011-09-10")
 HORIZON_DAYS = 90

@@ -1,9 +1,16 @@
-"""The synthetic shop and the tables derived from event logs.
+"""Shop data: the synthetic shop with its hidden truth, real datasets, and the tables derived from any event log.
 
-- ``generate_shop`` / ``load_or_generate``: a deterministic synthetic shop.
-- ``customers_as_of``: the reference design's customer table, as of a date.
-- ``interactions_from_events``: ``user_id, item_id, rating`` for recommenders.
-- ``describe_shop`` / ``compare_to_reference``: realism statistics.
+Where each piece lives:
+
+- synthetic shop: ``generate`` (``generate_shop``, ``ShopConfig``), ``hidden_truth`` (``GroundTruth``: what
+  each generated user really likes, for simulations), ``store`` (``load_or_generate``: a parquet cache);
+- real datasets: ``real`` (UCI Online Retail and CDNOW, shipped; MovieLens-100k from a path you give);
+- tables derived from an event log, generated or real: ``customers`` (``customers_as_of``), ``interactions``
+  (``interactions_from_events``, with or without the last timestamp per pair);
+- realism: ``describe`` (``describe_shop`` / ``compare_to_reference``).
+
+Held-out relevance for scoring recommendations (what a user bought in the test period) is not here: it is
+``shopcase.evaluate.relevance``.
 """
 
 from shopcase.data.customers import customers_as_of
@@ -16,24 +23,38 @@ from shopcase.data.describe import (
     purchases_in_top_categories,
 )
 from shopcase.data.generate import Shop, ShopConfig, generate_shop
+from shopcase.data.hidden_truth import GroundTruth
 from shopcase.data.interactions import interactions_from_events
+from shopcase.data.real import (
+    OnlineRetail,
+    cdnow_events,
+    load_cdnow,
+    load_movielens_100k,
+    load_online_retail,
+    movielens_100k_dir,
+)
 from shopcase.data.store import load_or_generate, load_shop, save_shop
-from shopcase.data.truth import GroundTruth
 
 __all__ = [
     "STATISTICS",
     "TOLERANCES",
     "GroundTruth",
+    "OnlineRetail",
     "Shop",
     "ShopConfig",
+    "cdnow_events",
     "compare_to_reference",
     "customers_as_of",
     "describe_shop",
     "funnel",
     "generate_shop",
     "interactions_from_events",
+    "load_cdnow",
+    "load_movielens_100k",
+    "load_online_retail",
     "load_or_generate",
     "load_shop",
+    "movielens_100k_dir",
     "purchases_in_top_categories",
     "save_shop",
 ]

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from shopcase.data.catalogue_words import BRAND_SYLLABLES, CATEGORIES
-from shopcase.data.truth import GroundTruth
+from shopcase.data.hidden_truth import GroundTruth
 from shopcase.schema import EVENT_TYPES, SEED
 from shopcase.validate import as_timestamp
 

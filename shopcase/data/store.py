@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from shopcase.data.generate import Shop, ShopConfig, generate_shop
-from shopcase.data.truth import GroundTruth
+from shopcase.data.hidden_truth import GroundTruth
 from shopcase.paths import generated_dir
 
 GENERATOR_VERSION = 1

@@ -6,6 +6,7 @@ hit rate and MRR at K, averaged over every user in the truth frame (users withou
 score 0, never skipped), plus coverage, novelty, intra-list diversity and popularity.
 """
 
+from shopcase.evaluate.cost import scaling_curve
 from shopcase.evaluate.metrics import (
     RANKING_METRICS,
     average_popularity,
@@ -22,9 +23,9 @@ from shopcase.evaluate.metrics import (
     ranking_metrics,
     recall_at_k,
 )
+from shopcase.evaluate.relevance import purchase_truth, share_in_favourite_category
 from shopcase.evaluate.report import business_reading, evaluate_models, metrics_at_ks
 from shopcase.evaluate.splits import SplitReport, leave_last_out, random_split_by_user, temporal_split
-from shopcase.evaluate.truth import purchase_truth, share_in_favourite_category
 from shopcase.evaluate.tuning import best_params, grid_search, tune_blend_weights
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "random_split_by_user",
     "ranking_metrics",
     "recall_at_k",
+    "scaling_curve",
     "share_in_favourite_category",
     "temporal_split",
     "tune_blend_weights",

@@ -4,7 +4,7 @@ import pytest
 from scipy import integrate, special
 
 from shopcase.churn import BGNBD, PAPER_CDNOW_PARAMS, sample_bgnbd, summary_from_transactions
-from shopcase.datasets import load_cdnow
+from shopcase.data.real import load_cdnow
 
 
 @pytest.fixture(scope="module")

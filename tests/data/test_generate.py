@@ -9,7 +9,7 @@ from shopcase.data import (
     generate_shop,
     purchases_in_top_categories,
 )
-from shopcase.datasets import load_online_retail
+from shopcase.data.real import load_online_retail
 from shopcase.schema import CATALOGUE_COLUMNS, EMAILS_COLUMNS, EVENTS_COLUMNS, USERS_COLUMNS
 from shopcase.validate import validate_frame
 

@@ -15,8 +15,8 @@ from shopcase.evaluate import (
     temporal_split,
     tune_blend_weights,
 )
+from shopcase.evaluate.cost import scaling_curve
 from shopcase.recommend import ContentBased, Hybrid, ItemKNN, Popularity, SeedRecommender, UserKNN
-from shopcase.recommend.scaling import scaling_curve
 
 
 @pytest.fixture(scope="module")

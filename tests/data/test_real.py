@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from shopcase.datasets import cdnow_events, load_cdnow, load_movielens_100k, load_online_retail
+from shopcase.data.real import cdnow_events, load_cdnow, load_movielens_100k, load_online_retail
 from shopcase.schema import EVENTS_COLUMNS
 from shopcase.validate import validate_frame
 
@@ -48,3 +48,13 @@ def test_missing_files_raise_clear_errors(tmp_path):
         load_online_retail(tmp_path / "nope.csv.xz")
     with pytest.raises(ValueError, match="MovieLens-100k not found"):
         load_movielens_100k(tmp_path)
+
+
+def test_the_old_import_path_still_works_with_a_deprecation_warning():
+    import importlib
+    import sys
+
+    sys.modules.pop("shopcase.datasets", None)
+    with pytest.warns(DeprecationWarning, match="shopcase.data.real"):
+        old = importlib.import_module("shopcase.datasets")
+    assert old.load_cdnow is load_cdnow

@@ -1,4 +1,4 @@
-"""Measure what a recommender costs as the user base grows (time and traced peak memory).
+"""What a recommender costs as the user base grows: time and traced peak memory of fit + top-n for all users.
 
 Used by notebook 02 to show, on a laptop-sized shop, why the reference's dense design cannot scale;
 the full-size comparison is ``benchmarks/bench_recommend.py``.
