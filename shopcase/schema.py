@@ -13,54 +13,83 @@ SEED: int = 42
 K: int = 10
 """Default length of a recommendation list."""
 
+# --- column names ------------------------------------------------------------
+# Every module names columns through these constants, so a rename happens here only.
+USER_ID = "user_id"
+ITEM_ID = "item_id"
+CUSTOMER_ID = "customer_id"  # a user seen as a buyer (churn, value): the same ids as USER_ID
+SESSION_ID = "session_id"
+ORDER_ID = "order_id"
+TIMESTAMP = "timestamp"
+EVENT_TYPE = "event_type"
+QUANTITY = "quantity"
+UNIT_PRICE = "unit_price"
+OPENED = "opened"
+TITLE = "title"
+CATEGORY = "category"
+BRAND = "brand"
+PRICE = "price"
+LAUNCH_DATE = "launch_date"
+SIGNUP_DATE = "signup_date"
+RATING = "rating"
+SCORE = "score"
+RANK = "rank"
+SIMILAR_ITEM_ID = "similar_item_id"
+CHURNED = "churned"
+CHURN_PROBABILITY = "churn_probability"
+RISK_SEGMENT = "risk_segment"
+
+# --- event types ---------------------------------------------------------------
+VIEW, CART, PURCHASE = "view", "cart", "purchase"
+
 # --- event log -------------------------------------------------------------
-EVENT_TYPES: tuple[str, ...] = ("view", "cart", "purchase")
+EVENT_TYPES: tuple[str, ...] = (VIEW, CART, PURCHASE)
 """Funnel steps, in order. A purchase line is one item of one order."""
 
 EVENTS_COLUMNS: dict[str, str] = {
-    "user_id": "id",
-    "session_id": "id",
-    "timestamp": "datetime",
-    "event_type": "category",
-    "item_id": "id",
-    "quantity": "number",  # units; 1 for views
-    "unit_price": "number",  # currency units per unit
-    "order_id": "id_or_missing",  # set on purchase lines only
+    USER_ID: "id",
+    SESSION_ID: "id",
+    TIMESTAMP: "datetime",
+    EVENT_TYPE: "category",
+    ITEM_ID: "id",
+    QUANTITY: "number",  # units; 1 for views
+    UNIT_PRICE: "number",  # currency units per unit
+    ORDER_ID: "id_or_missing",  # set on purchase lines only
 }
 """One row per event. ``order_id`` is missing (``<NA>``) except on purchases."""
 
 EMAILS_COLUMNS: dict[str, str] = {
-    "user_id": "id",
-    "timestamp": "datetime",
-    "opened": "bool",
+    USER_ID: "id",
+    TIMESTAMP: "datetime",
+    OPENED: "bool",
 }
 """One row per marketing email sent; ``opened`` says whether it was opened."""
 
 # --- catalogue and users -----------------------------------------------------
 CATALOGUE_COLUMNS: dict[str, str] = {
-    "item_id": "id",
-    "title": "text",
-    "category": "category",
-    "brand": "category",
-    "price": "number",
-    "launch_date": "datetime",
+    ITEM_ID: "id",
+    TITLE: "text",
+    CATEGORY: "category",
+    BRAND: "category",
+    PRICE: "number",
+    LAUNCH_DATE: "datetime",
 }
 
 USERS_COLUMNS: dict[str, str] = {
-    "user_id": "id",
-    "signup_date": "datetime",
+    USER_ID: "id",
+    SIGNUP_DATE: "datetime",
 }
 
 # --- derived tables ------------------------------------------------------------
 INTERACTIONS_COLUMNS: dict[str, str] = {
-    "user_id": "id",
-    "item_id": "id",
-    "rating": "number",  # interaction strength, > 0
+    USER_ID: "id",
+    ITEM_ID: "id",
+    RATING: "number",  # interaction strength, > 0
 }
 """What recommenders take: one row per (user, item) with a positive strength."""
 
 CUSTOMERS_COLUMNS: dict[str, str] = {
-    "customer_id": "id",
+    CUSTOMER_ID: "id",
     "first_seen_date": "datetime",
     "last_purchase_date": "datetime_or_missing",  # NaT for customers with no order
     "total_orders": "number",
@@ -78,18 +107,18 @@ CUSTOMERS_COLUMNS: dict[str, str] = {
 """The reference design's customer table, always derived from the log as of a date."""
 
 RECOMMENDATIONS_COLUMNS: dict[str, str] = {
-    "user_id": "id",
-    "item_id": "id",
-    "score": "number",
-    "rank": "number",  # 1 = best
+    USER_ID: "id",
+    ITEM_ID: "id",
+    SCORE: "number",
+    RANK: "number",  # 1 = best
 }
 
 SIMILAR_ITEMS_COLUMNS: dict[str, str] = {
-    "item_id": "id",
-    "similar_item_id": "id",
-    "score": "number",
-    "rank": "number",
+    ITEM_ID: "id",
+    SIMILAR_ITEM_ID: "id",
+    SCORE: "number",
+    RANK: "number",
 }
 
-DEFAULT_EVENT_WEIGHTS: dict[str, float] = {"view": 1.0, "cart": 3.0, "purchase": 5.0}
+DEFAULT_EVENT_WEIGHTS: dict[str, float] = {VIEW: 1.0, CART: 3.0, PURCHASE: 5.0}
 """Interaction strength per event type, as in the reference design."""

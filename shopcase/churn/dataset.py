@@ -9,6 +9,7 @@ import pandas as pd
 
 from shopcase.churn.features import bgnbd_features, customer_features
 from shopcase.churn.labels import churn_labels, label_window
+from shopcase.schema import CHURNED, CUSTOMER_ID
 from shopcase.validate import as_timestamp, require_positive_int
 
 
@@ -32,7 +33,7 @@ class ChurnDataset:
 
     @property
     def churn_rate(self) -> float:
-        return float(self.labels["churned"].mean())
+        return float(self.labels[CHURNED].mean())
 
 
 def build_churn_dataset(
@@ -57,12 +58,12 @@ def build_churn_dataset(
     horizon_days = require_positive_int(horizon_days, "horizon_days")
     labels = churn_labels(events, as_of, horizon_days, log_end=log_end)
     features = customer_features(events, as_of, emails=emails, catalogue=catalogue)
-    features = features[features["customer_id"].isin(labels["customer_id"])]
+    features = features[features[CUSTOMER_ID].isin(labels[CUSTOMER_ID])]
     if bgnbd:
         extra = bgnbd_features(events, as_of, horizon_days, period=bgnbd_period)
-        features = features.merge(extra, on="customer_id", how="left", validate="one_to_one")
-    features = features.sort_values("customer_id", ignore_index=True)
-    if len(features) != len(labels) or not features["customer_id"].equals(labels["customer_id"]):
+        features = features.merge(extra, on=CUSTOMER_ID, how="left", validate="one_to_one")
+    features = features.sort_values(CUSTOMER_ID, ignore_index=True)
+    if len(features) != len(labels) or not features[CUSTOMER_ID].equals(labels[CUSTOMER_ID]):
         raise ValueError("features and labels do not cover the same customers; please report this as a bug")
     features.attrs["as_of"] = as_of
     return ChurnDataset(features=features, labels=labels, as_of=as_of, horizon_days=horizon_days)
@@ -106,7 +107,7 @@ def stack_datasets(datasets: Sequence[ChurnDataset]) -> ChurnDataset:
     for d in datasets:
         suffix = f"@{d.as_of.date()}"
         for frame, out in ((d.features, features), (d.labels, labels)):
-            out.append(frame.assign(customer_id=(frame["customer_id"].astype(str) + suffix).to_numpy()))
+            out.append(frame.assign(customer_id=(frame[CUSTOMER_ID].astype(str) + suffix).to_numpy()))
     return ChurnDataset(
         features=pd.concat(features, ignore_index=True),
         labels=pd.concat(labels, ignore_index=True),

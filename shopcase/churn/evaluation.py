@@ -30,7 +30,7 @@ from sklearn.model_selection import StratifiedKFold
 from shopcase.churn.dataset import ChurnDataset
 from shopcase.churn.features import BGNBD_FEATURE_COLUMNS, FEATURE_GROUPS
 from shopcase.churn.model import align_labels
-from shopcase.schema import SEED
+from shopcase.schema import CHURN_PROBABILITY, CHURNED, CUSTOMER_ID, SEED
 from shopcase.validate import require_positive_int
 
 METRIC_COLUMNS: tuple[str, ...] = (
@@ -177,7 +177,7 @@ def cross_validated_proba(
     """
     n_splits = require_positive_int(n_splits, "n_splits")
     y = align_labels(features, labels)
-    labels = labels.set_index("customer_id").loc[features["customer_id"]].reset_index()
+    labels = labels.set_index(CUSTOMER_ID).loc[features[CUSTOMER_ID]].reset_index()
     folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
     out = np.full(len(features), np.nan)
     for train_idx, test_idx in folds.split(np.zeros(len(y)), y):
@@ -279,9 +279,9 @@ def evaluate_out_of_time(
         table = pd.DataFrame(columns=["feature", "group", "importance_mean", "importance_std"])
     scores = pd.DataFrame(
         {
-            "customer_id": test.features["customer_id"].to_numpy(),
-            "churn_probability": p_churn,
-            "churned": y,
+            CUSTOMER_ID: test.features[CUSTOMER_ID].to_numpy(),
+            CHURN_PROBABILITY: p_churn,
+            CHURNED: y,
         }
     )
     return ChurnEvaluation(

@@ -18,7 +18,18 @@ import pandas as pd
 
 from shopcase.churn.bgnbd import BGNBD, PERIOD_DAYS, summary_from_transactions
 from shopcase.data.customers import customers_as_of
-from shopcase.schema import EVENTS_COLUMNS
+from shopcase.schema import (
+    CATEGORY,
+    CUSTOMER_ID,
+    EVENT_TYPE,
+    EVENTS_COLUMNS,
+    ITEM_ID,
+    ORDER_ID,
+    PURCHASE,
+    QUANTITY,
+    TIMESTAMP,
+    USER_ID,
+)
 from shopcase.validate import as_timestamp, require_columns, require_positive_int, validate_frame
 
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -56,27 +67,27 @@ def _safe_ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
 def _basket_features(purchases: pd.DataFrame, catalogue: pd.DataFrame | None) -> pd.DataFrame:
     """Per user: distinct categories (or items) bought, mean distinct items and mean units per order."""
     if catalogue is not None:
-        require_columns(catalogue, ["item_id", "category"], "catalogue")
-        if catalogue["item_id"].duplicated().any():
-            n_dup = int(catalogue["item_id"].duplicated().sum())
+        require_columns(catalogue, [ITEM_ID, CATEGORY], "catalogue")
+        if catalogue[ITEM_ID].duplicated().any():
+            n_dup = int(catalogue[ITEM_ID].duplicated().sum())
             raise ValueError(f"catalogue: column 'item_id' has {n_dup:,} duplicated ids; one row per item")
-        category = purchases["item_id"].map(catalogue.set_index("item_id")["category"])
+        category = purchases[ITEM_ID].map(catalogue.set_index(ITEM_ID)[CATEGORY])
         unknown = category.isna()
         if unknown.any():
-            examples = purchases.loc[unknown, "item_id"].unique()[:5].tolist()
+            examples = purchases.loc[unknown, ITEM_ID].unique()[:5].tolist()
             raise ValueError(
                 f"catalogue: {int(unknown.sum()):,} purchase lines have an item_id with no category in the "
                 f"catalogue (e.g. {examples})"
             )
-        breadth = purchases.assign(category=category).groupby("user_id")["category"].nunique()
+        breadth = purchases.assign(category=category).groupby(USER_ID)[CATEGORY].nunique()
     else:
         # Without a catalogue the breadth of taste is the number of distinct items bought.
-        breadth = purchases.groupby("user_id")["item_id"].nunique()
+        breadth = purchases.groupby(USER_ID)[ITEM_ID].nunique()
     # Same order key as customers_as_of: (user, order_id); dropna=False keeps lines without an order id.
-    per_order = purchases.groupby(["user_id", "order_id"], dropna=False, sort=False).agg(
-        items=("item_id", "nunique"), units=("quantity", "sum")
+    per_order = purchases.groupby([USER_ID, ORDER_ID], dropna=False, sort=False).agg(
+        items=(ITEM_ID, "nunique"), units=(QUANTITY, "sum")
     )
-    by_user = per_order.groupby(level="user_id")
+    by_user = per_order.groupby(level=USER_ID)
     return pd.DataFrame(
         {
             "distinct_categories": breadth,
@@ -123,7 +134,7 @@ def customer_features(
     """
     as_of = as_timestamp(as_of)
     events = validate_frame(events, EVENTS_COLUMNS, "events")
-    customers = customers_as_of(events, as_of, emails).set_index("customer_id")
+    customers = customers_as_of(events, as_of, emails).set_index(CUSTOMER_ID)
 
     tenure = customers["days_as_customer"].astype(float)
     since_last = (as_of - customers["last_purchase_date"]) / _DAY
@@ -140,12 +151,12 @@ def customer_features(
     features["revenue_trend"] = customers["revenue_last_30d"] - customers["revenue_30_60d"]
     features["order_trend"] = (customers["orders_last_30d"] - customers["orders_30_60d"]).astype(float)
 
-    is_purchase = events["event_type"].astype(str) == "purchase"
-    purchases = events[is_purchase & (events["timestamp"] < as_of)]
+    is_purchase = events[EVENT_TYPE].astype(str) == PURCHASE
+    purchases = events[is_purchase & (events[TIMESTAMP] < as_of)]
     basket = _basket_features(purchases, catalogue).reindex(customers.index).fillna(0.0)
     features = features.join(basket)
 
-    features = features[list(FEATURE_COLUMNS)].astype(float).rename_axis("customer_id").reset_index()
+    features = features[list(FEATURE_COLUMNS)].astype(float).rename_axis(CUSTOMER_ID).reset_index()
     # A guard, not a cleaning step: every formula above is finite, so this can only fire on a bug.
     values = features[list(FEATURE_COLUMNS)].to_numpy()
     if not np.all(np.isfinite(values)):
@@ -167,14 +178,14 @@ def bgnbd_features(events: pd.DataFrame, as_of: object, horizon_days: int, perio
     as_of = as_timestamp(as_of)
     horizon_days = require_positive_int(horizon_days, "horizon_days")
     events = validate_frame(events, EVENTS_COLUMNS, "events")
-    purchases = events[events["event_type"].astype(str) == "purchase"]
-    summary = summary_from_transactions(purchases, "user_id", "timestamp", as_of, period=period)
+    purchases = events[events[EVENT_TYPE].astype(str) == PURCHASE]
+    summary = summary_from_transactions(purchases, USER_ID, TIMESTAMP, as_of, period=period)
     x, t_x, big_t = summary["frequency"], summary["recency"], summary["T"]
     model = BGNBD().fit(x, t_x, big_t)
     t = horizon_days / PERIOD_DAYS[period]
     frame = pd.DataFrame(
         {
-            "customer_id": summary["user_id"].to_numpy(),
+            CUSTOMER_ID: summary[USER_ID].to_numpy(),
             "bgnbd_p_alive": model.p_alive(x, t_x, big_t),
             "bgnbd_expected_purchases": model.expected_purchases(t, x, t_x, big_t),
             "bgnbd_p_no_purchase": model.prob_no_purchase(t, x, t_x, big_t),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from shopcase.schema import EVENTS_COLUMNS
+from shopcase.schema import CHURNED, CUSTOMER_ID, EVENT_TYPE, EVENTS_COLUMNS, PURCHASE, TIMESTAMP, USER_ID
 from shopcase.validate import as_timestamp, require_positive_int, validate_frame
 
 
@@ -43,7 +43,7 @@ def churn_labels(events: pd.DataFrame, as_of: object, horizon_days: int = 90, lo
     """
     start, end = label_window(as_of, horizon_days)
     events = validate_frame(events, EVENTS_COLUMNS, "events")
-    last_event = events["timestamp"].max()
+    last_event = events[TIMESTAMP].max()
     if log_end is None:
         observed_until = last_event
     else:
@@ -55,14 +55,14 @@ def churn_labels(events: pd.DataFrame, as_of: object, horizon_days: int = 90, lo
             f"labels would be censored: the window [{start}, {end}) of horizon_days={horizon_days} "
             f"ends after the log does ({observed_until}); use an earlier as_of or a shorter horizon"
         )
-    purchases = events[events["event_type"].astype(str) == "purchase"]
-    before = purchases.loc[purchases["timestamp"] < start, "user_id"].unique()
+    purchases = events[events[EVENT_TYPE].astype(str) == PURCHASE]
+    before = purchases.loc[purchases[TIMESTAMP] < start, USER_ID].unique()
     if len(before) == 0:
         raise ValueError(f"events: no purchase before as_of={start}; there is nobody to label")
-    in_window = purchases["timestamp"].ge(start) & purchases["timestamp"].lt(end)
-    returned = set(purchases.loc[in_window, "user_id"].unique())
-    labels = pd.DataFrame({"customer_id": before})
-    labels["churned"] = ~labels["customer_id"].isin(returned)
-    labels = labels.sort_values("customer_id", ignore_index=True)
+    in_window = purchases[TIMESTAMP].ge(start) & purchases[TIMESTAMP].lt(end)
+    returned = set(purchases.loc[in_window, USER_ID].unique())
+    labels = pd.DataFrame({CUSTOMER_ID: before})
+    labels[CHURNED] = ~labels[CUSTOMER_ID].isin(returned)
+    labels = labels.sort_values(CUSTOMER_ID, ignore_index=True)
     labels.attrs.update(as_of=start, horizon_days=int(horizon_days))
     return labels

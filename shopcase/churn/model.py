@@ -23,7 +23,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from shopcase.churn.features import BGNBD_FEATURE_COLUMNS, FEATURE_COLUMNS
-from shopcase.schema import SEED
+from shopcase.schema import CHURN_PROBABILITY, CHURNED, CUSTOMER_ID, RISK_SEGMENT, SEED, USER_ID
 from shopcase.validate import require_columns
 
 SEGMENTS: tuple[str, str, str] = ("LOW", "MEDIUM", "HIGH")
@@ -56,17 +56,17 @@ def risk_segments(probabilities: object, thresholds: tuple[float, float] = (0.4,
 
 def _looks_like_id(column: object) -> bool:
     name = str(column).lower()
-    return name in ("id", "customer_id", "user_id") or name.endswith("_id")
+    return name in ("id", CUSTOMER_ID, USER_ID) or name.endswith("_id")
 
 
 def check_feature_frame(features: pd.DataFrame, columns: Sequence[str], name: str = "features") -> None:
     """Raise ``ValueError`` unless ``features`` has unique ``customer_id``s and finite numeric ``columns``."""
-    require_columns(features, ["customer_id", *columns], name)
-    if features["customer_id"].isna().any():
-        n_missing = int(features["customer_id"].isna().sum())
+    require_columns(features, [CUSTOMER_ID, *columns], name)
+    if features[CUSTOMER_ID].isna().any():
+        n_missing = int(features[CUSTOMER_ID].isna().sum())
         raise ValueError(f"{name}: column 'customer_id' has {n_missing} missing ids")
-    if features["customer_id"].duplicated().any():
-        n_dup = int(features["customer_id"].duplicated().sum())
+    if features[CUSTOMER_ID].duplicated().any():
+        n_dup = int(features[CUSTOMER_ID].duplicated().sum())
         raise ValueError(f"{name}: column 'customer_id' has {n_dup} duplicated ids; one row per customer")
     if len(features) == 0:
         raise ValueError(f"{name} is empty")
@@ -86,14 +86,14 @@ def align_labels(features: pd.DataFrame, labels: pd.DataFrame) -> np.ndarray:
     Raises ``ValueError`` unless both frames hold exactly the same customers once each and
     ``churned`` is boolean with both classes present.
     """
-    require_columns(labels, ["customer_id", "churned"], "labels")
-    if not pd.api.types.is_bool_dtype(labels["churned"]):
+    require_columns(labels, [CUSTOMER_ID, CHURNED], "labels")
+    if not pd.api.types.is_bool_dtype(labels[CHURNED]):
         raise ValueError(f"labels: column 'churned' must be boolean, got dtype {labels['churned'].dtype}")
-    if labels["customer_id"].duplicated().any():
+    if labels[CUSTOMER_ID].duplicated().any():
         raise ValueError(
             f"labels: column 'customer_id' has {int(labels['customer_id'].duplicated().sum())} duplicated ids"
         )
-    feature_ids, label_ids = pd.Index(features["customer_id"]), pd.Index(labels["customer_id"])
+    feature_ids, label_ids = pd.Index(features[CUSTOMER_ID]), pd.Index(labels[CUSTOMER_ID])
     only_features, only_labels = feature_ids.difference(label_ids), label_ids.difference(feature_ids)
     if len(only_features) or len(only_labels):
         raise ValueError(
@@ -101,7 +101,7 @@ def align_labels(features: pd.DataFrame, labels: pd.DataFrame) -> np.ndarray:
             f"features (e.g. {only_features[:3].tolist()}), {len(only_labels)} only in labels "
             f"(e.g. {only_labels[:3].tolist()})"
         )
-    y = labels.set_index("customer_id")["churned"].reindex(feature_ids).to_numpy(dtype=bool)
+    y = labels.set_index(CUSTOMER_ID)[CHURNED].reindex(feature_ids).to_numpy(dtype=bool)
     return y
 
 
@@ -249,8 +249,8 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         p_churn = self.predict_proba(features)[:, 1]
         return pd.DataFrame(
             {
-                "customer_id": features["customer_id"].to_numpy(),
-                "churn_probability": p_churn,
-                "risk_segment": risk_segments(p_churn, self.thresholds),
+                CUSTOMER_ID: features[CUSTOMER_ID].to_numpy(),
+                CHURN_PROBABILITY: p_churn,
+                RISK_SEGMENT: risk_segments(p_churn, self.thresholds),
             }
         )

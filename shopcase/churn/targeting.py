@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from shopcase.schema import CHURN_PROBABILITY, CUSTOMER_ID, RANK
 from shopcase.validate import require_columns
 
 
@@ -81,19 +82,17 @@ def retention_targets(
     budget = _check_number(budget, "budget", 0.0)
     offer_cost = _check_number(offer_cost, "offer_cost", 0.0, strict_low=True)
     uplift = _check_number(expected_uplift, "expected_uplift", 0.0, 1.0)
-    require_columns(scores, ["customer_id", "churn_probability", value_column], "scores")
-    if scores["customer_id"].duplicated().any():
+    require_columns(scores, [CUSTOMER_ID, CHURN_PROBABILITY, value_column], "scores")
+    if scores[CUSTOMER_ID].duplicated().any():
         raise ValueError(
             f"scores: column 'customer_id' has {int(scores['customer_id'].duplicated().sum())} duplicated ids"
         )
-    at_risk = value_at_risk(
-        scores["churn_probability"].to_numpy(dtype=float), scores[value_column].to_numpy(dtype=float)
-    )
+    at_risk = value_at_risk(scores[CHURN_PROBABILITY].to_numpy(dtype=float), scores[value_column].to_numpy(dtype=float))
     gain = uplift * at_risk - offer_cost
     table = pd.DataFrame(
         {
-            "customer_id": scores["customer_id"].to_numpy(),
-            "churn_probability": scores["churn_probability"].to_numpy(dtype=float),
+            CUSTOMER_ID: scores[CUSTOMER_ID].to_numpy(),
+            CHURN_PROBABILITY: scores[CHURN_PROBABILITY].to_numpy(dtype=float),
             "customer_value": scores[value_column].to_numpy(dtype=float),
             "value_at_risk": at_risk,
             "expected_gain": gain,
@@ -104,7 +103,7 @@ def retention_targets(
     order = np.argsort(-gain, kind="stable")
     chosen = order[gain[order] > 0][:max_offers]
     targets = table.iloc[chosen].reset_index(drop=True)
-    targets["rank"] = np.arange(1, len(targets) + 1)
+    targets[RANK] = np.arange(1, len(targets) + 1)
     spend = len(targets) * offer_cost
     retained = float(uplift * targets["value_at_risk"].sum())
     summary = {

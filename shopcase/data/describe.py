@@ -10,7 +10,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from shopcase.schema import EVENTS_COLUMNS
+from shopcase.schema import (
+    CART,
+    EVENT_TYPE,
+    EVENTS_COLUMNS,
+    ITEM_ID,
+    ORDER_ID,
+    PURCHASE,
+    SESSION_ID,
+    TIMESTAMP,
+    USER_ID,
+    VIEW,
+)
 from shopcase.validate import validate_frame
 
 STATISTICS: dict[str, str] = {
@@ -45,30 +56,28 @@ def describe_shop(events: pd.DataFrame) -> pd.Series:
     its first line's timestamp. Returns a float Series indexed by statistic name.
     """
     events = validate_frame(events, EVENTS_COLUMNS, "events")
-    lines = events.loc[events["event_type"].astype(str) == "purchase", ["user_id", "item_id", "order_id", "timestamp"]]
+    lines = events.loc[events[EVENT_TYPE].astype(str) == PURCHASE, [USER_ID, ITEM_ID, ORDER_ID, TIMESTAMP]]
     if lines.empty:
         raise ValueError("events has no purchase lines: shop statistics need purchases")
-    if lines["order_id"].isna().any():
+    if lines[ORDER_ID].isna().any():
         raise ValueError(f"events: {int(lines['order_id'].isna().sum()):,} purchase lines have no order_id")
 
-    counts = np.sort(lines.groupby("item_id", sort=False).size().to_numpy())[::-1]
+    counts = np.sort(lines.groupby(ITEM_ID, sort=False).size().to_numpy())[::-1]
     total = counts.sum()
     n_items = len(counts)
 
     def top_share(fraction: float) -> float:
         return float(counts[: max(1, int(round(fraction * n_items)))].sum() / total)
 
-    orders = lines.groupby(["user_id", "order_id"], sort=False).agg(
-        time=("timestamp", "min"), basket=("item_id", "nunique")
-    )
-    orders = orders.reset_index().sort_values(["user_id", "time", "order_id"], kind="stable")
-    gaps = orders.groupby("user_id", sort=False)["time"].diff().dropna() / pd.Timedelta(days=1)
-    orders_per_user = orders.groupby("user_id", sort=False).size()
+    orders = lines.groupby([USER_ID, ORDER_ID], sort=False).agg(time=(TIMESTAMP, "min"), basket=(ITEM_ID, "nunique"))
+    orders = orders.reset_index().sort_values([USER_ID, "time", ORDER_ID], kind="stable")
+    gaps = orders.groupby(USER_ID, sort=False)["time"].diff().dropna() / pd.Timedelta(days=1)
+    orders_per_user = orders.groupby(USER_ID, sort=False).size()
 
     # A line repeats an item when the customer bought it in an earlier order.
-    in_time_order = lines.sort_values(["timestamp", "order_id"], kind="stable")
-    first_order = in_time_order.groupby(["user_id", "item_id"], sort=False)["order_id"].transform("first")
-    repeat = in_time_order["order_id"].to_numpy() != first_order.to_numpy()
+    in_time_order = lines.sort_values([TIMESTAMP, ORDER_ID], kind="stable")
+    first_order = in_time_order.groupby([USER_ID, ITEM_ID], sort=False)[ORDER_ID].transform("first")
+    repeat = in_time_order[ORDER_ID].to_numpy() != first_order.to_numpy()
 
     return pd.Series(
         {
@@ -139,9 +148,9 @@ def compare_to_reference(shop: pd.Series, reference: pd.Series) -> pd.DataFrame:
 def funnel(events: pd.DataFrame) -> pd.DataFrame:
     """Sessions reaching each funnel step: ``step, sessions, share_of_sessions, conversion_from_previous``."""
     events = validate_frame(events, EVENTS_COLUMNS, "events")
-    kinds = events["event_type"].astype(str)
-    reached = {step: events.loc[kinds == step, "session_id"].nunique() for step in ("view", "cart", "purchase")}
-    total = events["session_id"].nunique()
+    kinds = events[EVENT_TYPE].astype(str)
+    reached = {step: events.loc[kinds == step, SESSION_ID].nunique() for step in (VIEW, CART, PURCHASE)}
+    total = events[SESSION_ID].nunique()
     frame = pd.DataFrame({"step": list(reached), "sessions": list(reached.values())})
     frame["share_of_sessions"] = frame["sessions"] / total
     frame["conversion_from_previous"] = frame["sessions"] / frame["sessions"].shift(1)
@@ -159,11 +168,11 @@ def purchases_in_top_categories(
     tastes and bought with the shop's overall category mix. Returns
     ``{'observed': ..., 'chance': ..., 'lift': observed / chance}``.
     """
-    lines = events[events["event_type"].astype(str) == "purchase"]
+    lines = events[events[EVENT_TYPE].astype(str) == PURCHASE]
     if lines.empty:
         raise ValueError("events has no purchase lines")
-    users = lines["user_id"].to_numpy() - 1
-    category = item_category[lines["item_id"].to_numpy() - 1]
+    users = lines[USER_ID].to_numpy() - 1
+    category = item_category[lines[ITEM_ID].to_numpy() - 1]
     top_categories = np.argsort(-taste, axis=1, kind="stable")[:, :top]
     in_top = (top_categories[users] == category[:, None]).any(axis=1)
     mix = np.bincount(category, minlength=taste.shape[1]) / len(category)

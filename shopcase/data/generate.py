@@ -28,7 +28,25 @@ import pandas as pd
 
 from shopcase.data.catalogue_words import BRAND_SYLLABLES, CATEGORIES
 from shopcase.data.hidden_truth import GroundTruth
-from shopcase.schema import EVENT_TYPES, SEED
+from shopcase.schema import (
+    BRAND,
+    CATEGORY,
+    EVENT_TYPE,
+    EVENT_TYPES,
+    ITEM_ID,
+    LAUNCH_DATE,
+    OPENED,
+    ORDER_ID,
+    PRICE,
+    QUANTITY,
+    SEED,
+    SESSION_ID,
+    SIGNUP_DATE,
+    TIMESTAMP,
+    TITLE,
+    UNIT_PRICE,
+    USER_ID,
+)
 from shopcase.validate import as_timestamp
 
 _SECOND = np.timedelta64(1, "s")
@@ -162,12 +180,12 @@ def _make_catalogue(cfg: ShopConfig, rng: np.random.Generator, start: pd.Timesta
     ]
     catalogue = pd.DataFrame(
         {
-            "item_id": np.arange(1, cfg.n_items + 1, dtype=np.int64),
-            "title": titles,
-            "category": pd.Categorical(np.array(names)[category], categories=names),
-            "brand": brands[group],
-            "price": price,
-            "launch_date": launch,
+            ITEM_ID: np.arange(1, cfg.n_items + 1, dtype=np.int64),
+            TITLE: titles,
+            CATEGORY: pd.Categorical(np.array(names)[category], categories=names),
+            BRAND: brands[group],
+            PRICE: price,
+            LAUNCH_DATE: launch,
         }
     )
     item_latent = {
@@ -345,14 +363,14 @@ def _make_events(cfg, rng, sessions, users, items, truth: GroundTruth, start: pd
     units[is_purchase] = quantity[order[is_purchase] - n_views - n_carts]
     return pd.DataFrame(
         {
-            "user_id": sessions["user"][event_session] + 1,
-            "session_id": event_session + 1,
-            "timestamp": _to_datetime(start, seconds[order] / _DAY_SECONDS),
-            "event_type": pd.Categorical.from_codes(code, categories=list(EVENT_TYPES)),
-            "item_id": event_item + 1,
-            "quantity": units,
-            "unit_price": truth.item_price[event_item],
-            "order_id": pd.arrays.IntegerArray(event_session + 1, mask=~is_purchase),
+            USER_ID: sessions["user"][event_session] + 1,
+            SESSION_ID: event_session + 1,
+            TIMESTAMP: _to_datetime(start, seconds[order] / _DAY_SECONDS),
+            EVENT_TYPE: pd.Categorical.from_codes(code, categories=list(EVENT_TYPES)),
+            ITEM_ID: event_item + 1,
+            QUANTITY: units,
+            UNIT_PRICE: truth.item_price[event_item],
+            ORDER_ID: pd.arrays.IntegerArray(event_session + 1, mask=~is_purchase),
         }
     )
 
@@ -365,7 +383,7 @@ def _make_emails(cfg: ShopConfig, rng: np.random.Generator, users: dict, start: 
     day = sends[first[user] + _within_group_position(per_user)] + rng.uniform(0.3, 0.8, len(user))
     p_open = users["email_open"][user] * _engagement(users["churn"][user] - day, cfg.fade_days)
     opened = rng.random(len(user)) < p_open
-    return pd.DataFrame({"user_id": user + 1, "timestamp": _to_datetime(start, day), "opened": opened})
+    return pd.DataFrame({USER_ID: user + 1, TIMESTAMP: _to_datetime(start, day), OPENED: opened})
 
 
 def generate_shop(
@@ -404,8 +422,8 @@ def generate_shop(
     names = np.array(list(CATEGORIES))
     users_frame = pd.DataFrame(
         {
-            "user_id": np.arange(1, cfg.n_users + 1, dtype=np.int64),
-            "signup_date": _to_datetime(t0, users["signup"]),
+            USER_ID: np.arange(1, cfg.n_users + 1, dtype=np.int64),
+            SIGNUP_DATE: _to_datetime(t0, users["signup"]),
             "sessions_per_month": users["activity"],
             "favourite_category": pd.Categorical(names[users["taste"].argmax(axis=1)], categories=list(names)),
             "true_churn_date": _to_datetime(t0, users["churn"]),

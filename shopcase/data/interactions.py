@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from shopcase.schema import DEFAULT_EVENT_WEIGHTS, EVENTS_COLUMNS
+from shopcase.schema import DEFAULT_EVENT_WEIGHTS, EVENT_TYPE, EVENTS_COLUMNS, ITEM_ID, RATING, USER_ID
 from shopcase.validate import validate_frame
 
 
@@ -30,15 +30,15 @@ def interactions_from_events(
     if bad:
         raise ValueError(f"weights must be finite and >= 0, got {bad}")
     events = validate_frame(events, EVENTS_COLUMNS, "events")
-    types = events["event_type"].astype(str)
+    types = events[EVENT_TYPE].astype(str)
     unknown = sorted(set(types.unique()) - set(weights))
     if unknown:
         raise ValueError(f"events: event_type values {unknown} have no weight in {weights}")
     strength = types.map(weights).astype(float)
-    frame = pd.DataFrame({"user_id": events["user_id"], "item_id": events["item_id"], "rating": strength})
-    frame = frame[frame["rating"] > 0]
+    frame = pd.DataFrame({USER_ID: events[USER_ID], ITEM_ID: events[ITEM_ID], RATING: strength})
+    frame = frame[frame[RATING] > 0]
     if frame.empty:
         raise ValueError("no events with a positive weight: every interaction would be dropped")
-    grouped = frame.groupby(["user_id", "item_id"], sort=True)["rating"]
+    grouped = frame.groupby([USER_ID, ITEM_ID], sort=True)[RATING]
     result = grouped.sum() if aggregate == "sum" else grouped.max()
     return result.reset_index()

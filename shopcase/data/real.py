@@ -16,7 +16,25 @@ import numpy as np
 import pandas as pd
 
 from shopcase.paths import PROJECT_ROOT, data_dir
-from shopcase.schema import EVENTS_COLUMNS
+from shopcase.schema import (
+    CART,
+    CUSTOMER_ID,
+    EVENT_TYPE,
+    EVENTS_COLUMNS,
+    ITEM_ID,
+    LAUNCH_DATE,
+    ORDER_ID,
+    PRICE,
+    PURCHASE,
+    QUANTITY,
+    RATING,
+    SESSION_ID,
+    TIMESTAMP,
+    TITLE,
+    UNIT_PRICE,
+    USER_ID,
+    VIEW,
+)
 from shopcase.validate import CleaningReport, validate_frame
 
 ONLINE_RETAIL_FILE = Path("uci-online-retail") / "online_retail.csv.xz"
@@ -78,14 +96,14 @@ def load_online_retail(path: str | os.PathLike | None = None) -> OnlineRetail:
 
     events = pd.DataFrame(
         {
-            "user_id": clean["CustomerID"].astype("int64").to_numpy(),
-            "session_id": clean["InvoiceNo"].to_numpy(),
-            "timestamp": clean["InvoiceDate"].to_numpy(),
-            "event_type": pd.Categorical(["purchase"] * len(clean), categories=["view", "cart", "purchase"]),
-            "item_id": clean["StockCode"].to_numpy(),
-            "quantity": clean["Quantity"].astype("int64").to_numpy(),
-            "unit_price": clean["UnitPrice"].astype(float).to_numpy(),
-            "order_id": clean["InvoiceNo"].to_numpy(),
+            USER_ID: clean["CustomerID"].astype("int64").to_numpy(),
+            SESSION_ID: clean["InvoiceNo"].to_numpy(),
+            TIMESTAMP: clean["InvoiceDate"].to_numpy(),
+            EVENT_TYPE: pd.Categorical([PURCHASE] * len(clean), categories=[VIEW, CART, PURCHASE]),
+            ITEM_ID: clean["StockCode"].to_numpy(),
+            QUANTITY: clean["Quantity"].astype("int64").to_numpy(),
+            UNIT_PRICE: clean["UnitPrice"].astype(float).to_numpy(),
+            ORDER_ID: clean["InvoiceNo"].to_numpy(),
             "country": clean["Country"].to_numpy(),
         }
     )
@@ -94,12 +112,12 @@ def load_online_retail(path: str | os.PathLike | None = None) -> OnlineRetail:
     catalogue = (
         pd.DataFrame(
             {
-                "title": by_item["Description"].agg(lambda s: s.mode().iloc[0] if s.notna().any() else ""),
-                "price": by_item["UnitPrice"].median(),
-                "launch_date": by_item["InvoiceDate"].min(),
+                TITLE: by_item["Description"].agg(lambda s: s.mode().iloc[0] if s.notna().any() else ""),
+                PRICE: by_item["UnitPrice"].median(),
+                LAUNCH_DATE: by_item["InvoiceDate"].min(),
             }
         )
-        .rename_axis("item_id")
+        .rename_axis(ITEM_ID)
         .reset_index()
     )
     return OnlineRetail(events=events, catalogue=catalogue, report=report)
@@ -114,15 +132,15 @@ def load_cdnow(path: str | os.PathLike | None = None, sample: bool = False) -> p
     """
     if sample:
         file = _existing(path, CDNOW_SAMPLE_FILE)
-        names = ["master_id", "customer_id", "date", "quantity", "revenue"]
+        names = ["master_id", CUSTOMER_ID, "date", QUANTITY, "revenue"]
         frame = pd.read_csv(file, sep=r"\s+", header=None, names=names, dtype={"date": str})
         frame = frame.drop(columns="master_id")
     else:
         file = _existing(path, CDNOW_MASTER_FILE)
-        names = ["customer_id", "date", "quantity", "revenue"]
+        names = [CUSTOMER_ID, "date", QUANTITY, "revenue"]
         frame = pd.read_csv(file, sep=r"\s+", header=0, names=names, dtype={"date": str})
     frame["date"] = pd.to_datetime(frame["date"], format="%Y%m%d")
-    frame["customer_id"] = frame["customer_id"].astype("int64")
+    frame[CUSTOMER_ID] = frame[CUSTOMER_ID].astype("int64")
     return frame
 
 
@@ -133,20 +151,20 @@ def cdnow_events(purchases: pd.DataFrame) -> pd.DataFrame:
     is the number of CDs and ``unit_price`` = revenue / CDs (0 for the few
     zero-CD records). Each record becomes its own order (``order_id`` = row number).
     """
-    n_cds = purchases["quantity"].to_numpy()
+    n_cds = purchases[QUANTITY].to_numpy()
     revenue = purchases["revenue"].to_numpy(dtype=float)
     unit_price = np.divide(revenue, n_cds, out=np.zeros_like(revenue), where=n_cds > 0)
     order_id = np.arange(len(purchases))
     return pd.DataFrame(
         {
-            "user_id": purchases["customer_id"].to_numpy(),
-            "session_id": order_id,
-            "timestamp": purchases["date"].to_numpy(),
-            "event_type": pd.Categorical(["purchase"] * len(purchases), categories=["view", "cart", "purchase"]),
-            "item_id": "cd",
-            "quantity": n_cds,
-            "unit_price": unit_price,
-            "order_id": order_id,
+            USER_ID: purchases[CUSTOMER_ID].to_numpy(),
+            SESSION_ID: order_id,
+            TIMESTAMP: purchases["date"].to_numpy(),
+            EVENT_TYPE: pd.Categorical([PURCHASE] * len(purchases), categories=[VIEW, CART, PURCHASE]),
+            ITEM_ID: "cd",
+            QUANTITY: n_cds,
+            UNIT_PRICE: unit_price,
+            ORDER_ID: order_id,
         }
     )
 
@@ -173,6 +191,6 @@ def load_movielens_100k(path: str | os.PathLike | None = None) -> pd.DataFrame:
         raise ValueError(
             "MovieLens-100k not found: pass its folder, or set SHOPCASE_ML100K (its licence forbids shipping it)"
         )
-    frame = pd.read_csv(folder / "u.data", sep="\t", header=None, names=["user_id", "item_id", "rating", "timestamp"])
-    frame["timestamp"] = pd.to_datetime(frame["timestamp"], unit="s")
+    frame = pd.read_csv(folder / "u.data", sep="\t", header=None, names=[USER_ID, ITEM_ID, RATING, TIMESTAMP])
+    frame[TIMESTAMP] = pd.to_datetime(frame[TIMESTAMP], unit="s")
     return frame

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from shopcase.schema import SEED
+from shopcase.schema import ITEM_ID, RATING, SEED, USER_ID, K
 from shopcase.validate import require_columns
 
 MEMORY_SAMPLE_USERS = 100
@@ -43,7 +43,7 @@ def scaling_curve(
     models: dict[str, Callable[[], object]],
     interactions: pd.DataFrame,
     user_counts: Sequence[int],
-    n: int = 10,
+    n: int = K,
     seed: int = SEED,
     progress: bool = False,
 ) -> pd.DataFrame:
@@ -54,8 +54,8 @@ def scaling_curve(
     ``seconds`` (wall time, untraced) and ``peak_mb`` (tracemalloc peak of fit plus recommending
     for ``MEMORY_SAMPLE_USERS`` users, in MiB; numpy and pandas allocations are traced).
     """
-    require_columns(interactions, ["user_id", "item_id", "rating"], "interactions")
-    all_users = np.sort(interactions["user_id"].unique())
+    require_columns(interactions, [USER_ID, ITEM_ID, RATING], "interactions")
+    all_users = np.sort(interactions[USER_ID].unique())
     too_many = [c for c in user_counts if c > len(all_users)]
     if too_many:
         raise ValueError(f"user_counts {too_many} exceed the {len(all_users):,} users in interactions")
@@ -63,7 +63,7 @@ def scaling_curve(
     rows = []
     for count in user_counts:
         users = np.sort(rng.choice(all_users, size=count, replace=False))
-        subset = interactions[interactions["user_id"].isin(users)]
+        subset = interactions[interactions[USER_ID].isin(users)]
         for name, factory in models.items():
             started = time.perf_counter()
             recommend_all(factory().fit(subset), users, n, progress)

@@ -53,9 +53,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from shopcase.schema import CATEGORY, ITEM_ID, RANK, USER_ID
 from shopcase.validate import require_columns, require_positive_int
-
-USER, ITEM, RANK, CATEGORY = "user_id", "item_id", "rank", "category"
 
 Denominator = Literal["min_relevant_k", "relevant"]
 
@@ -75,7 +74,7 @@ RANKING_METRICS: tuple[str, ...] = (
 
 
 def _check_ids(frame: pd.DataFrame, name: str) -> None:
-    for column in (USER, ITEM):
+    for column in (USER_ID, ITEM_ID):
         n_missing = int(frame[column].isna().sum())
         if n_missing:
             raise ValueError(f"{name}: column '{column}' has {n_missing:,} of {len(frame):,} rows missing (NaN)")
@@ -110,7 +109,7 @@ def _check_same_id_kind(left: pd.Series, right: pd.Series, column: str, names: t
 
 def _check_recs(recs: pd.DataFrame, name: str = "recs") -> np.ndarray:
     """Validate a recommendations frame; return its ranks as int64."""
-    require_columns(recs, [USER, ITEM, RANK], name)
+    require_columns(recs, [USER_ID, ITEM_ID, RANK], name)
     _check_ids(recs, name)
     ranks = recs[RANK]
     if not pd.api.types.is_numeric_dtype(ranks) or pd.api.types.is_bool_dtype(ranks):
@@ -126,7 +125,7 @@ def _check_recs(recs: pd.DataFrame, name: str = "recs") -> np.ndarray:
 
 
 def _check_truth(truth: pd.DataFrame, name: str = "truth") -> None:
-    require_columns(truth, [USER, ITEM], name)
+    require_columns(truth, [USER_ID, ITEM_ID], name)
     if len(truth) == 0:
         raise ValueError(f"{name} is empty: metrics need at least one relevant (user, item) row")
     _check_ids(truth, name)
@@ -162,12 +161,12 @@ def _ranking_arrays(recs: pd.DataFrame, truth: pd.DataFrame, k: int) -> tuple[di
     k = require_positive_int(k, "k")
     ranks = _check_recs(recs)
     _check_truth(truth)
-    for column in (USER, ITEM):
+    for column in (USER_ID, ITEM_ID):
         _check_same_id_kind(recs[column], truth[column], column, ("recs", "truth"))
 
     # truth first, so truth users are exactly codes 0 .. n_users - 1
-    truth_user, rec_user, user_index = _factorize_pair(truth[USER], recs[USER])
-    truth_item, rec_item, item_index = _factorize_pair(truth[ITEM], recs[ITEM])
+    truth_user, rec_user, user_index = _factorize_pair(truth[USER_ID], recs[USER_ID])
+    truth_item, rec_item, item_index = _factorize_pair(truth[ITEM_ID], recs[ITEM_ID])
     n_users = int(truth_user.max()) + 1
     n_items = len(item_index)
     _check_unique_pairs(truth_user, truth_item, n_items, "truth has repeated (user_id, item_id) pairs")
@@ -217,7 +216,7 @@ def _ranking_arrays(recs: pd.DataFrame, truth: pd.DataFrame, k: int) -> tuple[di
         "n_users_without_recs": int((n_listed == 0).sum()),
         "n_rec_users_without_truth": len(user_index) - n_users,
     }
-    per_user["user_id"] = user_index[:n_users]
+    per_user[USER_ID] = user_index[:n_users]
     return per_user, counts
 
 
@@ -263,7 +262,7 @@ def per_user_metrics(recs: pd.DataFrame, truth: pd.DataFrame, k: int) -> pd.Data
     values of :func:`ranking_metrics`. Same inputs and errors as :func:`ranking_metrics`.
     """
     per_user, _ = _ranking_arrays(recs, truth, k)
-    index = per_user.pop("user_id").rename(USER)
+    index = per_user.pop(USER_ID).rename(USER_ID)
     return pd.DataFrame(per_user, index=index)
 
 
@@ -316,14 +315,14 @@ def _top_k(recs: pd.DataFrame, k: int) -> tuple[pd.DataFrame, np.ndarray]:
     ranks = _check_recs(recs)
     if len(recs) == 0:
         raise ValueError("recs is empty: beyond-accuracy metrics need at least one recommendation")
-    users, user_index = pd.factorize(recs[USER])
-    items, item_index = pd.factorize(recs[ITEM])
+    users, user_index = pd.factorize(recs[USER_ID])
+    items, item_index = pd.factorize(recs[ITEM_ID])
     _check_unique_pairs(users, items, len(item_index), "recs has repeated (user_id, item_id) pairs")
     _check_unique_pairs(users, ranks, int(ranks.max()) + 1, "recs has repeated ranks for a user")
     keep = ranks <= k
     if not keep.any():
         raise ValueError(f"recs has no row with rank <= k={k}")
-    top = recs.loc[keep, [USER, ITEM]]
+    top = recs.loc[keep, [USER_ID, ITEM_ID]]
     # re-code so the users with a top-k row are 0 .. n - 1
     codes, _ = pd.factorize(users[keep])
     return top, codes
@@ -331,8 +330,8 @@ def _top_k(recs: pd.DataFrame, k: int) -> tuple[pd.DataFrame, np.ndarray]:
 
 def _item_ids(catalogue: pd.DataFrame | pd.Series | pd.Index | Iterable[object], name: str) -> pd.Index:
     if isinstance(catalogue, pd.DataFrame):
-        require_columns(catalogue, [ITEM], name)
-        values = catalogue[ITEM]
+        require_columns(catalogue, [ITEM_ID], name)
+        values = catalogue[ITEM_ID]
     elif isinstance(catalogue, (pd.Series, pd.Index, np.ndarray)):
         values = catalogue
     else:
@@ -364,8 +363,8 @@ def catalogue_coverage(
     """
     top, _ = _top_k(recs, k)
     items = _item_ids(catalogue, "catalogue")
-    _check_same_id_kind(top[ITEM], items.to_series(), ITEM, ("recs", "catalogue"))
-    recommended = pd.Index(pd.unique(top[ITEM]))
+    _check_same_id_kind(top[ITEM_ID], items.to_series(), ITEM_ID, ("recs", "catalogue"))
+    recommended = pd.Index(pd.unique(top[ITEM_ID]))
     unknown = recommended[items.get_indexer(recommended) < 0]
     if len(unknown):
         raise ValueError(
@@ -377,13 +376,13 @@ def catalogue_coverage(
 def _train_popularity(recs: pd.DataFrame, train: pd.DataFrame, k: int) -> tuple[np.ndarray, np.ndarray, int]:
     """Per top-k row: user code and number of distinct training users of its item; and the training user count."""
     top, codes = _top_k(recs, k)
-    require_columns(train, [USER, ITEM], "train")
+    require_columns(train, [USER_ID, ITEM_ID], "train")
     if len(train) == 0:
         raise ValueError("train is empty: popularity needs training interactions")
     _check_ids(train, "train")
-    _check_same_id_kind(top[ITEM], train[ITEM], ITEM, ("recs", "train"))
-    train_users, _ = pd.factorize(train[USER])
-    rec_items, train_items, _ = _factorize_pair(top[ITEM], train[ITEM])
+    _check_same_id_kind(top[ITEM_ID], train[ITEM_ID], ITEM_ID, ("recs", "train"))
+    train_users, _ = pd.factorize(train[USER_ID])
+    rec_items, train_items, _ = _factorize_pair(top[ITEM_ID], train[ITEM_ID])
     n_items = int(max(rec_items.max(), train_items.max())) + 1
     # distinct users per item: count each (user, item) pair once, whatever repeats train has
     pairs = pd.unique(train_users.astype(np.int64) * n_items + train_items)
@@ -424,8 +423,8 @@ def average_popularity(recs: pd.DataFrame, train: pd.DataFrame, k: int) -> float
 def _categories(item_categories: pd.Series | pd.DataFrame | Mapping[object, object]) -> pd.Series:
     """Item -> category as a Series indexed by unique item id."""
     if isinstance(item_categories, pd.DataFrame):
-        require_columns(item_categories, [ITEM, CATEGORY], "item_categories")
-        mapping = item_categories.set_index(ITEM)[CATEGORY]
+        require_columns(item_categories, [ITEM_ID, CATEGORY], "item_categories")
+        mapping = item_categories.set_index(ITEM_ID)[CATEGORY]
     elif isinstance(item_categories, pd.Series):
         mapping = item_categories
     elif isinstance(item_categories, Mapping):
@@ -446,12 +445,12 @@ def _categories(item_categories: pd.Series | pd.DataFrame | Mapping[object, obje
 def _intra_list(recs: pd.DataFrame, item_categories: object, k: int) -> tuple[float, int]:
     top, codes = _top_k(recs, k)
     mapping = _categories(item_categories)
-    _check_same_id_kind(top[ITEM], mapping.index.to_series(), ITEM, ("recs", "item_categories"))
-    position = mapping.index.get_indexer(top[ITEM])
+    _check_same_id_kind(top[ITEM_ID], mapping.index.to_series(), ITEM_ID, ("recs", "item_categories"))
+    position = mapping.index.get_indexer(top[ITEM_ID])
     category = mapping.to_numpy()[np.maximum(position, 0)]
     missing = (position < 0) | pd.isna(category)
     if missing.any():
-        examples = pd.unique(top[ITEM].to_numpy()[missing])[:5].tolist()
+        examples = pd.unique(top[ITEM_ID].to_numpy()[missing])[:5].tolist()
         raise ValueError(
             f"{int(missing.sum()):,} recommended rows have no category (absent from item_categories or NaN), "
             f"e.g. items {examples}"

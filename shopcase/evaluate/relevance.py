@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from shopcase.schema import EVENTS_COLUMNS
+from shopcase.schema import EVENT_TYPE, EVENTS_COLUMNS, ITEM_ID, PURCHASE, USER_ID
 from shopcase.validate import require_columns, validate_frame
 
 
@@ -24,19 +24,19 @@ def purchase_truth(
     Raises ``ValueError`` when nothing is left, rather than scoring on an empty truth.
     """
     events = validate_frame(test_events, EVENTS_COLUMNS, "test_events")
-    purchases = events.loc[events["event_type"].astype(str) == "purchase", ["user_id", "item_id"]]
+    purchases = events.loc[events[EVENT_TYPE].astype(str) == PURCHASE, [USER_ID, ITEM_ID]]
     truth = purchases.drop_duplicates()
     if users is not None:
-        truth = truth[truth["user_id"].isin(pd.Index(users))]
+        truth = truth[truth[USER_ID].isin(pd.Index(users))]
     if new_items_only:
         if train_interactions is None:
             raise ValueError("new_items_only=True needs train_interactions to know what each user has seen")
-        require_columns(train_interactions, ["user_id", "item_id"], "train_interactions")
-        seen = pd.MultiIndex.from_frame(train_interactions[["user_id", "item_id"]])
+        require_columns(train_interactions, [USER_ID, ITEM_ID], "train_interactions")
+        seen = pd.MultiIndex.from_frame(train_interactions[[USER_ID, ITEM_ID]])
         truth = truth[~pd.MultiIndex.from_frame(truth).isin(seen)]
     if truth.empty:
         raise ValueError("the truth is empty: no test purchases are left to score against")
-    return truth.sort_values(["user_id", "item_id"], ignore_index=True)
+    return truth.sort_values([USER_ID, ITEM_ID], ignore_index=True)
 
 
 def share_in_favourite_category(recs: pd.DataFrame, item_category: pd.Series, favourite_category: pd.Series) -> float:
@@ -46,14 +46,14 @@ def share_in_favourite_category(recs: pd.DataFrame, item_category: pd.Series, fa
     (e.g. the generated shop's ``users.favourite_category``). Raises ``ValueError`` for items or
     users missing from those maps.
     """
-    require_columns(recs, ["user_id", "item_id"], "recs")
+    require_columns(recs, [USER_ID, ITEM_ID], "recs")
     if recs.empty:
         raise ValueError("recs is empty")
-    item_cat = item_category.reindex(recs["item_id"]).astype(str).to_numpy()
-    user_cat = favourite_category.reindex(recs["user_id"]).astype(str).to_numpy()
+    item_cat = item_category.reindex(recs[ITEM_ID]).astype(str).to_numpy()
+    user_cat = favourite_category.reindex(recs[USER_ID]).astype(str).to_numpy()
     for name, values in (
-        ("item_category", item_category.reindex(recs["item_id"])),
-        ("favourite_category", favourite_category.reindex(recs["user_id"])),
+        ("item_category", item_category.reindex(recs[ITEM_ID])),
+        ("favourite_category", favourite_category.reindex(recs[USER_ID])),
     ):
         if values.isna().any():
             raise ValueError(f"{name} has no entry for {int(values.isna().sum()):,} recommended rows")

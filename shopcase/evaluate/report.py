@@ -9,20 +9,21 @@ import pandas as pd
 from tqdm import tqdm
 
 from shopcase.evaluate.metrics import beyond_accuracy_metrics, ranking_metrics
+from shopcase.schema import ITEM_ID, USER_ID, K
 from shopcase.validate import require_columns, require_positive_int
 
 
 def _recommend_for_truth(model: object, truth: pd.DataFrame, k: int, exclude_seen: bool) -> pd.DataFrame:
     # Every truth user is asked for, known or not: unknown users take the model's cold-start path
     # and are scored like everyone else (the reference design skipped them, inflating its scores).
-    return model.recommend(truth["user_id"].unique(), n=k, exclude_seen=exclude_seen)
+    return model.recommend(truth[USER_ID].unique(), n=k, exclude_seen=exclude_seen)
 
 
 def evaluate_models(
     models: Mapping[str, object],
     train: pd.DataFrame,
     truth: pd.DataFrame,
-    k: int = 10,
+    k: int = K,
     exclude_seen: bool = True,
     item_features: pd.DataFrame | None = None,
     item_categories: pd.Series | None = None,
@@ -40,12 +41,12 @@ def evaluate_models(
     through cold start, never skipped) and fit / recommend seconds.
     """
     k = require_positive_int(k, "k")
-    require_columns(truth, ["user_id", "item_id"], "truth")
+    require_columns(truth, [USER_ID, ITEM_ID], "truth")
     if catalogue is None:  # what the models could recommend: training items, plus the catalogue if given
-        known = [train["item_id"]] + ([item_features["item_id"]] if item_features is not None else [])
+        known = [train[ITEM_ID]] + ([item_features[ITEM_ID]] if item_features is not None else [])
         catalogue = pd.concat(known, ignore_index=True).unique()
     catalogue = pd.Index(list(catalogue))
-    cold_users = int((~truth["user_id"].drop_duplicates().isin(train["user_id"])).sum())
+    cold_users = int((~truth[USER_ID].drop_duplicates().isin(train[USER_ID])).sum())
     rows = []
     for name, model in tqdm(models.items(), desc="models", disable=not progress):
         started = time.perf_counter()

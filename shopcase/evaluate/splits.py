@@ -30,10 +30,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from shopcase.schema import SEED
+from shopcase.schema import ITEM_ID, QUANTITY, SEED, TIMESTAMP, USER_ID
 from shopcase.validate import as_timestamp, require_columns, require_positive_int
-
-USER, ITEM, TIMESTAMP = "user_id", "item_id", "timestamp"
 
 
 @dataclass(frozen=True)
@@ -68,7 +66,7 @@ class SplitReport:
         """Tidy two-column view (``quantity``, ``value``): every count, then every note."""
         counts = {k: v for k, v in asdict(self).items() if k not in ("method", "notes")}
         rows = [("method", self.method), *counts.items(), *self.notes.items()]
-        return pd.DataFrame(rows, columns=["quantity", "value"])
+        return pd.DataFrame(rows, columns=[QUANTITY, "value"])
 
     def __str__(self) -> str:
         text = f"{self.method}: {self.rows:,} rows -> train {self.train_rows:,} / test {self.test_rows:,}"
@@ -87,7 +85,7 @@ def _check_frame(frame: pd.DataFrame, required: list[str], name: str) -> None:
     require_columns(frame, required, name)
     if len(frame) == 0:
         raise ValueError(f"{name} is empty: there is nothing to split")
-    for column in (USER, ITEM):
+    for column in (USER_ID, ITEM_ID):
         if column in frame.columns:
             n_missing = int(frame[column].isna().sum())
             if n_missing:
@@ -137,11 +135,11 @@ def _report(method: str, frame: pd.DataFrame, in_train: np.ndarray, notes: dict[
     n_train = int(in_train.sum())
     users = items = None
     cold_rows = None
-    if USER in frame.columns:
-        users, cold = _side_counts(frame, USER, in_train)
+    if USER_ID in frame.columns:
+        users, cold = _side_counts(frame, USER_ID, in_train)
         cold_rows = cold
-    if ITEM in frame.columns:
-        items, cold = _side_counts(frame, ITEM, in_train)
+    if ITEM_ID in frame.columns:
+        items, cold = _side_counts(frame, ITEM_ID, in_train)
         cold_rows = cold if cold_rows is None else cold_rows | cold
 
     def get(counts: dict[str, int] | None, key: str) -> int | None:
@@ -224,7 +222,7 @@ def random_split_by_user(
     integer in ``[0, 2**32)``, or a split with an empty side.
     """
     name = "interactions"
-    _check_frame(interactions, [USER], name)
+    _check_frame(interactions, [USER_ID], name)
     if isinstance(ratio, bool) or not isinstance(ratio, (int, float, np.integer, np.floating)):
         raise ValueError(f"ratio must be a number strictly between 0 and 1, got {ratio!r}")
     if not 0.0 < float(ratio) < 1.0:
@@ -232,7 +230,7 @@ def random_split_by_user(
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
         raise ValueError(f"seed must be an integer in [0, 2**32), got {seed!r}")
 
-    codes, _ = pd.factorize(interactions[USER])
+    codes, _ = pd.factorize(interactions[USER_ID])
     # The legacy generator on purpose: its stream is the one recommenders draws, so splits match theirs.
     key = np.random.RandomState(int(seed)).rand(len(interactions))
     order = np.lexsort((key, codes))  # by user, then by the random key
@@ -302,10 +300,10 @@ def leave_last_out(events: pd.DataFrame, n: int = 1) -> tuple[pd.DataFrame, pd.D
     integer, or when no user has more than ``n`` rows (empty test).
     """
     name = "events"
-    _check_frame(events, [USER, TIMESTAMP], name)
+    _check_frame(events, [USER_ID, TIMESTAMP], name)
     n = require_positive_int(n, "n")
     ticks = _ordinal(_timestamps(events, name))
-    codes, _ = pd.factorize(events[USER])
+    codes, _ = pd.factorize(events[USER_ID])
     order = np.lexsort((ticks, codes))  # stable: equal (user, timestamp) keep input order
     sorted_codes = codes[order]
     counts = np.bincount(codes)

@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from shopcase.evaluate.metrics import ranking_metrics
 from shopcase.recommend import Hybrid
+from shopcase.schema import USER_ID, K
 from shopcase.validate import require_positive_int
 
 
@@ -18,7 +19,7 @@ def grid_search(
     param_grid: Mapping[str, Sequence[object]],
     train: pd.DataFrame,
     validation_truth: pd.DataFrame,
-    k: int = 10,
+    k: int = K,
     exclude_seen: bool = True,
     item_features: pd.DataFrame | None = None,
     progress: bool = False,
@@ -35,7 +36,7 @@ def grid_search(
         raise ValueError(f"param_grid needs at least one value per parameter, got {dict(param_grid)}")
     names = list(param_grid)
     combos = list(itertools.product(*(param_grid[n] for n in names)))
-    users = validation_truth["user_id"].unique()
+    users = validation_truth[USER_ID].unique()
     rows = []
     for values in tqdm(combos, desc="grid", disable=not progress):
         params = dict(zip(names, values, strict=True))
@@ -60,7 +61,7 @@ def tune_blend_weights(
     train: pd.DataFrame,
     validation_truth: pd.DataFrame,
     grid: Sequence[Sequence[float]],
-    k: int = 10,
+    k: int = K,
     metric: str = "ndcg_at_k",
     item_features: pd.DataFrame | None = None,
     normalisation: str = "minmax",
@@ -77,7 +78,7 @@ def tune_blend_weights(
     if not grid:
         raise ValueError("grid is empty: give at least one weight vector")
     hybrid = Hybrid(list(models), normalisation=normalisation).fit(train, item_features=item_features)
-    users = validation_truth["user_id"].unique()
+    users = validation_truth[USER_ID].unique()
     rows = []
     for weights in grid:
         recs = hybrid.set_params(weights=weights).recommend(users, n=k)

@@ -8,6 +8,7 @@ import pandas as pd
 import seaborn as sns
 
 from shopcase.plots._style import apply_style
+from shopcase.schema import CATEGORY, EVENT_TYPE, ITEM_ID, ORDER_ID, PURCHASE, QUANTITY, TIMESTAMP, UNIT_PRICE
 
 apply_style()
 
@@ -16,8 +17,8 @@ def popularity_curves(events_by_shop: dict[str, pd.DataFrame]) -> plt.Figure:
     """Purchases per item against popularity rank, log-log, one line per shop (the long tail)."""
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for name, events in events_by_shop.items():
-        lines = events[events["event_type"].astype(str) == "purchase"]
-        counts = np.sort(lines.groupby("item_id").size().to_numpy())[::-1]
+        lines = events[events[EVENT_TYPE].astype(str) == PURCHASE]
+        counts = np.sort(lines.groupby(ITEM_ID).size().to_numpy())[::-1]
         ranks = np.arange(1, len(counts) + 1)
         ax.loglog(ranks / len(counts), counts / counts.sum(), label=f"{name} ({len(counts):,} items)")
     ax.set_xlabel("item popularity rank (share of items sold)")
@@ -30,9 +31,9 @@ def popularity_curves(events_by_shop: dict[str, pd.DataFrame]) -> plt.Figure:
 
 def events_over_time(events: pd.DataFrame, freq: str = "W") -> plt.Figure:
     """Events per period, one line per event type (log scale: views dwarf purchases)."""
-    counts = events.groupby([pd.Grouper(key="timestamp", freq=freq), "event_type"], observed=True).size()
+    counts = events.groupby([pd.Grouper(key=TIMESTAMP, freq=freq), EVENT_TYPE], observed=True).size()
     fig, ax = plt.subplots(figsize=(8, 3.5))
-    counts.unstack("event_type").plot(ax=ax, logy=True)
+    counts.unstack(EVENT_TYPE).plot(ax=ax, logy=True)
     ax.set_xlabel("")
     ax.set_ylabel(f"events per {freq}")
     ax.set_title("Events over time")
@@ -42,12 +43,12 @@ def events_over_time(events: pd.DataFrame, freq: str = "W") -> plt.Figure:
 
 def category_mix(catalogue: pd.DataFrame, events: pd.DataFrame) -> plt.Figure:
     """Share of catalogue items and of purchase lines per category."""
-    purchases = events[events["event_type"].astype(str) == "purchase"]
-    category = catalogue.set_index("item_id")["category"]
+    purchases = events[events[EVENT_TYPE].astype(str) == PURCHASE]
+    category = catalogue.set_index(ITEM_ID)[CATEGORY]
     mix = pd.DataFrame(
         {
-            "catalogue": catalogue["category"].value_counts(normalize=True),
-            "purchases": category.reindex(purchases["item_id"]).value_counts(normalize=True),
+            "catalogue": catalogue[CATEGORY].value_counts(normalize=True),
+            "purchases": category.reindex(purchases[ITEM_ID]).value_counts(normalize=True),
         }
     ).sort_values("purchases")
     fig, ax = plt.subplots(figsize=(6.5, 4))
@@ -62,8 +63,8 @@ def order_values(events_by_shop: dict[str, pd.DataFrame]) -> plt.Figure:
     """Distribution of order value (sum of quantity x unit price per order), log x axis."""
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for name, events in events_by_shop.items():
-        lines = events[events["event_type"].astype(str) == "purchase"]
-        value = (lines["quantity"] * lines["unit_price"]).groupby(lines["order_id"]).sum()
+        lines = events[events[EVENT_TYPE].astype(str) == PURCHASE]
+        value = (lines[QUANTITY] * lines[UNIT_PRICE]).groupby(lines[ORDER_ID]).sum()
         sns.histplot(value, ax=ax, bins=60, log_scale=True, stat="density", element="step", fill=False, label=name)
     ax.set_xlabel("order value (currency units)")
     ax.set_title("Order value")

@@ -38,7 +38,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from shopcase.recommend._parallel import ordered_map
 from shopcase.recommend._topn import TINY, top_n_csr, top_n_dense
-from shopcase.schema import INTERACTIONS_COLUMNS
+from shopcase.schema import INTERACTIONS_COLUMNS, ITEM_ID, RANK, RATING, SCORE, SIMILAR_ITEM_ID, USER_ID, K
 from shopcase.validate import require_positive_int, validate_frame
 
 CHUNK_CELLS: int = 5_000_000
@@ -93,8 +93,8 @@ def _empty_frame(columns: list[str]) -> pd.DataFrame:
 
 def validate_interactions(interactions: pd.DataFrame) -> pd.DataFrame:
     """``validate_frame`` for ``user_id, item_id, rating`` (one row per pair), plus ratings > 0."""
-    frame = validate_frame(interactions, INTERACTIONS_COLUMNS, "interactions", key=["user_id", "item_id"])
-    n_zero = int((frame["rating"] == 0).sum())
+    frame = validate_frame(interactions, INTERACTIONS_COLUMNS, "interactions", key=[USER_ID, ITEM_ID])
+    n_zero = int((frame[RATING] == 0).sum())
     if n_zero:
         raise ValueError(
             f"interactions: column 'rating' has {n_zero:,} of {len(frame):,} rows equal to 0; "
@@ -137,18 +137,18 @@ class BaseRecommender(BaseEstimator, ABC):
             require_positive_int(self.chunk_rows, "chunk_rows")
         catalogue_ids = self._catalogue_item_ids(item_features)
         items = (
-            frame["item_id"]
+            frame[ITEM_ID]
             if catalogue_ids is None
-            else pd.concat([frame["item_id"], pd.Series(catalogue_ids)], ignore_index=True)
+            else pd.concat([frame[ITEM_ID], pd.Series(catalogue_ids)], ignore_index=True)
         )
-        self.user_index_ = _sorted_unique(frame["user_id"])
+        self.user_index_ = _sorted_unique(frame[USER_ID])
         self.item_index_ = _sorted_unique(items)
         self.user_ids_ = self.user_index_.to_numpy()
         self.item_ids_ = self.item_index_.to_numpy()
-        rows = self.user_index_.get_indexer(frame["user_id"])
-        cols = self.item_index_.get_indexer(frame["item_id"])
+        rows = self.user_index_.get_indexer(frame[USER_ID])
+        cols = self.item_index_.get_indexer(frame[ITEM_ID])
         self.user_items_ = sp.csr_matrix(
-            (frame["rating"].to_numpy(dtype=np.float64), (rows, cols)),
+            (frame[RATING].to_numpy(dtype=np.float64), (rows, cols)),
             shape=(len(self.user_index_), len(self.item_index_)),
         )
         self.item_popularity_ = np.asarray(self.user_items_.sum(axis=0), dtype=np.float64).ravel()
@@ -255,7 +255,7 @@ class BaseRecommender(BaseEstimator, ABC):
         return pos, col, scores[pos, col], rank
 
     # --- public API ------------------------------------------------------------------
-    def recommend(self, user_ids: Iterable[object], n: int = 10, exclude_seen: bool = True) -> pd.DataFrame:
+    def recommend(self, user_ids: Iterable[object], n: int = K, exclude_seen: bool = True) -> pd.DataFrame:
         """Top-``n`` items for each user: DataFrame ``user_id, item_id, score, rank``.
 
         ``user_ids`` is a list-like of unique ids (a single id is accepted too).
@@ -286,9 +286,9 @@ class BaseRecommender(BaseEstimator, ABC):
                     np.tile(rank, len(cold)),
                 )
             )
-        return self._assemble(users, parts, ["user_id", "item_id", "score", "rank"])
+        return self._assemble(users, parts, [USER_ID, ITEM_ID, SCORE, RANK])
 
-    def similar_items(self, item_ids: Iterable[object], n: int = 10) -> pd.DataFrame:
+    def similar_items(self, item_ids: Iterable[object], n: int = K) -> pd.DataFrame:
         """Top-``n`` most similar other items: DataFrame ``item_id, similar_item_id, score, rank``.
 
         Raises ``ValueError`` naming any item the model does not know.
@@ -306,7 +306,7 @@ class BaseRecommender(BaseEstimator, ABC):
             return chunk[pos], col, score, rank
 
         parts = list(ordered_map(top, self._chunks(np.arange(len(rows)))))
-        return self._assemble(items, parts, ["item_id", "similar_item_id", "score", "rank"])
+        return self._assemble(items, parts, [ITEM_ID, SIMILAR_ITEM_ID, SCORE, RANK])
 
     def recommend_for_user(
         self, user_id: object, n_recommendations: int = 5, method: str | None = None
@@ -320,7 +320,7 @@ class BaseRecommender(BaseEstimator, ABC):
             if method not in METHODS:
                 raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
             raise ValueError(f"{type(self).__name__} provides method {self._kind!r} only, not {method!r}; use Hybrid")
-        return self.recommend([user_id], n=n_recommendations)["item_id"].tolist()
+        return self.recommend([user_id], n=n_recommendations)[ITEM_ID].tolist()
 
     def _assemble(self, keys: pd.Index, parts: list[tuple], columns: list[str]) -> pd.DataFrame:
         if not parts or sum(len(p[0]) for p in parts) == 0:

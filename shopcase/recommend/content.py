@@ -12,6 +12,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import KBinsDiscretizer, OneHotEncoder, normalize
 
 from shopcase.recommend.base import BaseRecommender
+from shopcase.schema import BRAND, CATEGORY, ITEM_ID, PRICE, TITLE
 from shopcase.validate import require_positive_int, validate_frame
 
 
@@ -43,9 +44,9 @@ class ContentBased(BaseRecommender):
 
     def __init__(
         self,
-        text_column: str | None = "title",
-        categorical_columns: Sequence[str] | None = ("category", "brand"),
-        numeric_column: str | None = "price",
+        text_column: str | None = TITLE,
+        categorical_columns: Sequence[str] | None = (CATEGORY, BRAND),
+        numeric_column: str | None = PRICE,
         n_price_bands: int = 5,
         chunk_rows: int | None = None,
     ) -> None:
@@ -58,23 +59,23 @@ class ContentBased(BaseRecommender):
     def _catalogue(self, item_features: pd.DataFrame | None) -> pd.DataFrame:
         if item_features is None:
             raise ValueError("ContentBased needs item_features (the catalogue with item_id and feature columns)")
-        schema = {"item_id": "id"}
+        schema = {ITEM_ID: "id"}
         if self.text_column is not None:
             schema[self.text_column] = "text"
         for column in self._categorical():
-            schema[column] = "category"
+            schema[column] = CATEGORY
         if self.numeric_column is not None:
             schema[self.numeric_column] = "number"
         if len(schema) == 1:
             raise ValueError("ContentBased: configure at least one of text, categorical or numeric columns")
-        return validate_frame(item_features, schema, "item_features", key=["item_id"])
+        return validate_frame(item_features, schema, "item_features", key=[ITEM_ID])
 
     def _categorical(self) -> list[str]:
         columns = self.categorical_columns
         return [] if not columns else [columns] if isinstance(columns, str) else list(columns)
 
     def _catalogue_item_ids(self, item_features: pd.DataFrame | None) -> pd.Series:
-        return self._catalogue(item_features)["item_id"]
+        return self._catalogue(item_features)[ITEM_ID]
 
     def _fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None) -> None:
         catalogue = self._catalogue(item_features)
@@ -107,7 +108,7 @@ class ContentBased(BaseRecommender):
             raise ValueError("ContentBased: no usable item features (the only configured column is constant)")
         features = normalize(sp.hstack(blocks, format="csr").astype(np.float64))
         # Place catalogue rows at the model's item indices; items missing from the catalogue stay zero.
-        rows = self.item_index_.get_indexer(catalogue["item_id"])
+        rows = self.item_index_.get_indexer(catalogue[ITEM_ID])
         placement = sp.csr_matrix((np.ones(len(rows)), (rows, np.arange(len(rows)))), shape=(self.n_items_, len(rows)))
         self.item_profiles_ = (placement @ features).tocsr()
         self.feature_names_ = np.asarray(names, dtype=object)

@@ -11,6 +11,7 @@ from sklearn.base import clone
 
 from shopcase.recommend.base import BaseRecommender, check_number, validate_interactions
 from shopcase.recommend.repeat import age_in_days
+from shopcase.schema import RATING
 
 MIN_STRENGTH: float = 1e-300
 """Floor of a decayed strength: a very old interaction keeps a tiny weight instead of becoming 0."""
@@ -52,7 +53,7 @@ class TimeDecayed(BaseRecommender):
         half_life = check_number(self.half_life_days, "half_life_days", strict=True)
         frame = validate_interactions(interactions)
         age = age_in_days(frame, "TimeDecayed")
-        strength = np.ones(len(frame)) if self.binary else frame["rating"].to_numpy(dtype=np.float64)
+        strength = np.ones(len(frame)) if self.binary else frame[RATING].to_numpy(dtype=np.float64)
         decayed = np.maximum(strength * 0.5 ** (age / half_life), MIN_STRENGTH)
         return super().fit(frame.assign(rating=decayed), item_features)
 
@@ -60,7 +61,7 @@ class TimeDecayed(BaseRecommender):
         return self.model._catalogue_item_ids(item_features)
 
     def _fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None) -> None:
-        self.decayed_ = interactions["rating"].to_numpy(dtype=np.float64)
+        self.decayed_ = interactions[RATING].to_numpy(dtype=np.float64)
         self.model_ = clone(self.model).fit(interactions, item_features)
         self._kind = self.model_._kind
 

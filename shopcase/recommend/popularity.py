@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from shopcase.recommend.base import BaseRecommender, check_number
-from shopcase.schema import INTERACTIONS_COLUMNS
+from shopcase.schema import INTERACTIONS_COLUMNS, ITEM_ID, RATING, TIMESTAMP, USER_ID
 from shopcase.validate import validate_frame
 
 
@@ -35,17 +35,17 @@ class Popularity(BaseRecommender):
             self.scores_ = self.item_popularity_.copy()
             return
         half_life = check_number(self.recency_half_life_days, "recency_half_life_days", strict=True)
-        if "timestamp" not in interactions.columns:
+        if TIMESTAMP not in interactions.columns:
             raise ValueError(
                 "recency_half_life_days needs a 'timestamp' column in interactions; "
                 f"it has {list(interactions.columns)}"
             )
-        schema = {**INTERACTIONS_COLUMNS, "timestamp": "datetime"}
-        frame = validate_frame(interactions, schema, "interactions", key=["user_id", "item_id"])
-        stamps = frame["timestamp"]
+        schema = {**INTERACTIONS_COLUMNS, TIMESTAMP: "datetime"}
+        frame = validate_frame(interactions, schema, "interactions", key=[USER_ID, ITEM_ID])
+        stamps = frame[TIMESTAMP]
         age_days = ((stamps.max() - stamps) / pd.Timedelta(days=1)).to_numpy(dtype=np.float64)
-        weight = frame["rating"].to_numpy(dtype=np.float64) * 0.5 ** (age_days / half_life)
-        cols = self.item_index_.get_indexer(frame["item_id"])
+        weight = frame[RATING].to_numpy(dtype=np.float64) * 0.5 ** (age_days / half_life)
+        cols = self.item_index_.get_indexer(frame[ITEM_ID])
         self.scores_ = np.bincount(cols, weights=weight, minlength=self.n_items_).astype(np.float64)
 
     def _score(self, user_rows: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from sklearn.base import clone
 
 from shopcase.recommend.base import BaseRecommender, check_number
 from shopcase.recommend.ease import EASE
-from shopcase.schema import INTERACTIONS_COLUMNS
+from shopcase.schema import INTERACTIONS_COLUMNS, ITEM_ID, RATING, TIMESTAMP, USER_ID
 from shopcase.validate import validate_frame
 
 
@@ -25,13 +25,13 @@ def age_in_days(interactions: pd.DataFrame, needed_by: str) -> np.ndarray:
     Raises ``ValueError`` naming ``needed_by`` when there is no ``timestamp`` column, and on
     missing or unparseable dates.
     """
-    if "timestamp" not in interactions.columns:
+    if TIMESTAMP not in interactions.columns:
         raise ValueError(
             f"{needed_by} needs a 'timestamp' column in interactions (the last interaction of each "
             f"user-item pair); it has {list(interactions.columns)}"
         )
-    schema = {**INTERACTIONS_COLUMNS, "timestamp": "datetime"}
-    stamps = validate_frame(interactions, schema, "interactions", key=["user_id", "item_id"])["timestamp"]
+    schema = {**INTERACTIONS_COLUMNS, TIMESTAMP: "datetime"}
+    stamps = validate_frame(interactions, schema, "interactions", key=[USER_ID, ITEM_ID])[TIMESTAMP]
     return ((stamps.max() - stamps) / pd.Timedelta(days=1)).to_numpy(dtype=np.float64)
 
 
@@ -92,9 +92,9 @@ class RepeatPurchase(BaseRecommender):
         if trend_exponent > 0 and self.trend_half_life_days is None:
             raise ValueError("trend_exponent > 0 needs trend_half_life_days (what counts as recent)")
 
-        rating = interactions["rating"].to_numpy(dtype=np.float64)
-        cols = self.item_index_.get_indexer(interactions["item_id"])
-        rows = self.user_index_.get_indexer(interactions["user_id"])
+        rating = interactions[RATING].to_numpy(dtype=np.float64)
+        cols = self.item_index_.get_indexer(interactions[ITEM_ID])
+        rows = self.user_index_.get_indexer(interactions[USER_ID])
         needs_age = self.recency_half_life_days is not None or self.trend_half_life_days is not None
         age = age_in_days(interactions, "RepeatPurchase with a half-life") if needs_age else None
 

@@ -36,6 +36,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
 from shopcase.recommend.base import METHODS
+from shopcase.schema import BRAND, CATEGORY, ITEM_ID, RATING, TITLE, USER_ID
 
 
 class SeedRecommender:
@@ -51,9 +52,7 @@ class SeedRecommender:
 
     def fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None = None) -> SeedRecommender:
         """Dense ``users x items`` pivot and all-pairs cosine similarities (users^2 and items^2 floats)."""
-        self.user_item_matrix = interactions.pivot_table(
-            index="user_id", columns="item_id", values="rating", fill_value=0
-        )
+        self.user_item_matrix = interactions.pivot_table(index=USER_ID, columns=ITEM_ID, values=RATING, fill_value=0)
         self.user_similarity = cosine_similarity(self.user_item_matrix)
         self.item_similarity = cosine_similarity(self.user_item_matrix.T)
         if item_features is not None:
@@ -65,13 +64,13 @@ class SeedRecommender:
         """Dense all-pairs cosine of one-hot category/brand + TF-IDF title (items x items)."""
         parts = [
             pd.get_dummies(item_features[c].astype(str), prefix=c, dtype=float)
-            for c in ("category", "brand")
+            for c in (CATEGORY, BRAND)
             if c in item_features.columns
         ]
-        if "title" in item_features.columns:
-            parts.append(pd.DataFrame(TfidfVectorizer().fit_transform(item_features["title"].astype(str)).toarray()))
+        if TITLE in item_features.columns:
+            parts.append(pd.DataFrame(TfidfVectorizer().fit_transform(item_features[TITLE].astype(str)).toarray()))
         features = np.hstack([p.to_numpy(dtype=float) for p in parts])
-        ids = item_features["item_id"].to_numpy()
+        ids = item_features[ITEM_ID].to_numpy()
         return pd.DataFrame(cosine_similarity(features), index=ids, columns=ids)
 
     def recommend_for_user(self, user_id: object, n_recommendations: int = 5, method: str = "hybrid") -> list[object]:
@@ -156,10 +155,10 @@ class SeedRecommender:
         """Precision@K, recall@K, coverage as the reference computes them (skips unknown users: leaky)."""
         precisions, recalls = [], []
         recommended_items: set[object] = set()
-        for user_id in test_interactions["user_id"].unique():
+        for user_id in test_interactions[USER_ID].unique():
             if user_id not in self.user_item_matrix.index:
                 continue
-            actual_items = set(test_interactions[test_interactions["user_id"] == user_id]["item_id"])
+            actual_items = set(test_interactions[test_interactions[USER_ID] == user_id][ITEM_ID])
             recs = self.recommend_for_user(user_id, n_recommendations, method=method)
             recommended_items.update(recs)
             hits = len(set(recs) & actual_items)
