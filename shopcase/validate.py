@@ -1,17 +1,31 @@
-"""Checks every public function runs on the frames it accepts.
+"""Every check of arguments, arrays, ids, dates and frames, written once.
 
-``validate_frame`` raises ``ValueError`` naming the table, the column and how
-many rows offend; it never drops rows. Cleaning functions (in ``datasets``)
-return a ``CleaningReport`` that counts what they removed and why.
+Each check raises ``ValueError`` naming the argument (or the table, the column and how many rows
+offend) and returns the checked value; nothing is ever dropped or coerced silently. Every public
+function of shopcase calls these instead of writing its own:
+
+- scalars: ``check_number``, ``check_int``, ``check_probability``, ``check_choice``, ``check_bool``
+  (scikit-learn's ``check_scalar`` underneath, with its type errors turned into ``ValueError``);
+- arrays: ``check_array`` (1-D, finite, bounded), ``check_same_length``;
+- ids: ``as_id_index`` (requested ids), ``id_kind`` / ``check_id_kinds_match`` (ids that can never
+  match, e.g. ``"1"`` vs ``1``), ``check_no_missing``;
+- dates: ``as_timestamp`` (an explicit date, never "now"), ``datetime_column``;
+- frames: ``require_columns``, ``validate_frame`` (against a ``shopcase.schema`` mapping),
+  ``check_numeric_columns``, ``check_unique``.
+
+Cleaning functions (in ``shopcase.data.real``) return a ``CleaningReport`` that counts what they
+removed and why.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from sklearn.utils import check_scalar
 
 
 @dataclass
@@ -37,6 +51,12 @@ class CleaningReport:
         return f"{self.name}: {self.rows_in:,} rows in, removed {parts or 'nothing'}, {self.rows_out:,} kept"
 
 
+def check_not_empty(frame: pd.DataFrame, name: str, why: str = "it needs at least one row") -> None:
+    """Raise ``ValueError`` when ``frame`` has no rows, saying ``why`` that matters."""
+    if len(frame) == 0:
+        raise ValueError(f"{name} is empty: {why}")
+
+
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], name: str) -> None:
     """Raise ``ValueError`` if ``frame`` is not a DataFrame or lacks any of ``columns``."""
     if not isinstance(frame, pd.DataFrame):
@@ -46,18 +66,11 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], name: str) -> N
         raise ValueError(f"{name} is missing column(s) {missing}; it has {list(frame.columns)}")
 
 
-def require_positive_int(value: object, name: str) -> int:
-    """Return ``value`` as an int if it is an integer >= 1, else raise ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def _fail(name: str, column: str, n_bad: int, n_rows: int, what: str) -> None:
     raise ValueError(f"{name}: column '{column}' has {n_bad:,} of {n_rows:,} rows {what}")
 
 
-def _check_number(frame: pd.DataFrame, column: str, name: str) -> None:
+def _check_numeric_column(frame: pd.DataFrame, column: str, name: str) -> None:
     values = frame[column]
     if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         raise ValueError(f"{name}: column '{column}' must be numeric, got dtype {values.dtype}")
@@ -85,7 +98,7 @@ def _check_datetime(frame: pd.DataFrame, column: str, name: str, allow_missing: 
             raise ValueError(f"{name}: column '{column}' is not parseable as dates ({exc})") from exc
     n_missing = int(values.isna().sum())
     if n_missing and not allow_missing:
-        _fail(name, column, n_missing, len(values), "missing or unparseable dates")
+        _fail(name, column, n_missing, len(values), "missing (NaT) or unparseable dates")
     return values if converted else None
 
 
@@ -108,12 +121,12 @@ def validate_frame(
     Raises ``ValueError`` naming the table, column and offending row count.
     """
     require_columns(frame, schema.keys(), name)
-    if len(frame) == 0 and not allow_empty:
-        raise ValueError(f"{name} is empty: it needs at least one row")
+    if not allow_empty:
+        check_not_empty(frame, name)
     converted: dict[str, pd.Series] = {}
     for column, kind in schema.items():
         if kind == "number":
-            _check_number(frame, column, name)
+            _check_numeric_column(frame, column, name)
         elif kind in ("datetime", "datetime_or_missing"):
             parsed = _check_datetime(frame, column, name, allow_missing=kind.endswith("_or_missing"))
             if parsed is not None:
@@ -148,3 +161,254 @@ def as_timestamp(value: object, name: str = "as_of") -> pd.Timestamp:
     if pd.isna(stamp):
         raise ValueError(f"{name} is missing (NaT)")
     return stamp
+
+
+def datetime_column(frame: pd.DataFrame, column: str, name: str, *, allow_missing: bool = False) -> pd.Series:
+    """``frame[column]`` as datetimes (parsed if needed); unparseable or (unless allowed) missing dates raise."""
+    require_columns(frame, [column], name)
+    parsed = _check_datetime(frame, column, name, allow_missing)
+    return frame[column] if parsed is None else parsed
+
+
+# --- scalars ---------------------------------------------------------------------------------
+
+
+def _interval(low: float | None, high: float | None, low_inclusive: bool, high_inclusive: bool) -> str:
+    """The allowed range in words: ``'> 0'``, ``'>= 1'``, ``'in [0, 1]'``, ``'in (0, 1)'``, or ``''``."""
+    if low is not None and high is not None:
+        return f"in {'[' if low_inclusive else '('}{low}, {high}{']' if high_inclusive else ')'}"
+    if low is not None:
+        return f"{'>=' if low_inclusive else '>'} {low}"
+    if high is not None:
+        return f"{'<=' if high_inclusive else '<'} {high}"
+    return ""
+
+
+def _scalar(
+    value: object,
+    name: str,
+    target: type,
+    what: str,
+    low: float | None,
+    high: float | None,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+) -> None:
+    """scikit-learn's ``check_scalar``, with booleans refused and one message for every failure.
+
+    The message is ``"<name> must be <what>, got <value>"``, e.g. ``"n must be a positive integer, got 0"``.
+    """
+    problem = isinstance(value, (bool, np.bool_))
+    if not problem:
+        try:
+            check_scalar(
+                value,
+                name,
+                target,
+                min_val=low,
+                max_val=high,
+                include_boundaries={
+                    (True, True): "both",
+                    (True, False): "left",
+                    (False, True): "right",
+                    (False, False): "neither",
+                }[(low_inclusive and low is not None, high_inclusive and high is not None)],
+            )
+            problem = not np.isfinite(float(value))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            problem = True
+    if problem:
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+
+
+def check_number(
+    value: object,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+) -> float:
+    """``value`` as a finite float within ``[low, high]`` (open ends when not inclusive), else ``ValueError``.
+
+    Parameters
+    ----------
+    value : object
+        The argument to check; ``bool`` is refused (``True`` is not a number a user means).
+    name : str
+        The argument's name, used in the error message.
+    low, high : float or None
+        Bounds; ``None`` leaves that side open (NaN and infinity are always refused).
+    low_inclusive, high_inclusive : bool
+        Whether the bound itself is allowed.
+    """
+    what = " ".join(filter(None, ["a finite number", _interval(low, high, low_inclusive, high_inclusive)]))
+    _scalar(value, name, numbers.Real, what, low, high, low_inclusive, high_inclusive)
+    return float(value)  # type: ignore[arg-type]
+
+
+def check_int(value: object, name: str, *, low: int | None = 1, high: int | None = None) -> int:
+    """``value`` as an int within ``[low, high]`` (default: a positive integer), else ``ValueError``.
+
+    Integral floats such as ``10.0`` are refused too: a count given as a float is usually a mistake.
+    """
+    if low == 1 and high is None:
+        what = "a positive integer"
+    else:
+        what = " ".join(filter(None, ["an integer", _interval(low, high, True, True)]))
+    _scalar(value, name, numbers.Integral, what, low, high)
+    return int(value)  # type: ignore[arg-type]
+
+
+def check_probability(value: object, name: str, *, inclusive: bool = False) -> float:
+    """``value`` in ``(0, 1)`` (``[0, 1]`` when ``inclusive``): a significance level, power, service level, share."""
+    return check_number(value, name, low=0.0, high=1.0, low_inclusive=inclusive, high_inclusive=inclusive)
+
+
+def check_choice(value: object, name: str, choices: Sequence[object]) -> object:
+    """``value`` if it is one of ``choices``, else ``ValueError`` listing them."""
+    try:
+        ok = value in choices
+    except TypeError:  # an unhashable or incomparable value is not a choice
+        ok = False
+    if not ok:
+        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
+    return value
+
+
+def check_bool(value: object, name: str) -> bool:
+    """``value`` as a bool if it is ``True``/``False`` (numpy's too), else ``ValueError`` (0 and 1 are not flags)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+# --- arrays ----------------------------------------------------------------------------------
+
+
+def check_array(
+    values: object,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    allow_empty: bool = False,
+) -> np.ndarray:
+    """``values`` as a 1-D finite float64 array within ``[low, high]``, else ``ValueError`` counting the offenders.
+
+    A scalar becomes an array of length 1. Returns a new array only when a conversion was needed.
+    """
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must hold numbers ({exc})") from exc
+    if array.ndim > 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")
+    array = np.atleast_1d(array)
+    if array.size == 0 and not allow_empty:
+        raise ValueError(f"{name} is empty")
+    n_bad = int((~np.isfinite(array)).sum())
+    if n_bad:
+        raise ValueError(f"{name} has {n_bad:,} missing or infinite value(s) (of {array.size:,})")
+    if low is not None and (n_low := int((array < low).sum())):
+        what = "negative value(s)" if low == 0 else f"value(s) below {low}"
+        raise ValueError(f"{name} has {n_low:,} {what} (of {array.size:,})")
+    if high is not None and (n_high := int((array > high).sum())):
+        raise ValueError(f"{name} has {n_high:,} value(s) above {high} (of {array.size:,})")
+    return array
+
+
+def check_same_length(**arrays: object) -> int:
+    """The common length of the named arrays, else ``ValueError`` listing every name and length."""
+    lengths = {name: len(values) for name, values in arrays.items()}  # type: ignore[arg-type]
+    if len(set(lengths.values())) > 1:
+        listed = ", ".join(f"{name} {n:,}" for name, n in lengths.items())
+        raise ValueError(f"{', '.join(lengths)} must have the same length, got {listed}")
+    return next(iter(lengths.values()), 0)
+
+
+# --- ids -------------------------------------------------------------------------------------
+
+
+def as_id_index(ids: object, name: str) -> pd.Index:
+    """Requested ids as a ``pd.Index``; a single id (or a string) is wrapped in a list.
+
+    Raises ``ValueError`` on missing ids and on duplicates (a request names each id once).
+    """
+    if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
+        ids = [ids]
+    index = pd.Index(list(ids) if not isinstance(ids, (pd.Index, pd.Series, np.ndarray)) else ids, tupleize_cols=False)
+    if index.hasnans:
+        raise ValueError(f"{name} contains {int(index.isna().sum())} missing (NaN/None) id(s)")
+    if index.has_duplicates:
+        dups = index[index.duplicated()].unique()[:10].tolist()
+        raise ValueError(f"{name} contains duplicated ids (e.g. {dups}); request each id once")
+    return index
+
+
+def id_kind(values: pd.Series | pd.Index) -> str | None:
+    """'number', 'string', 'bool', or None when unknown (mixed object columns are not judged)."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return id_kind(pd.Series(dtype.categories))
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "number"
+    if isinstance(dtype, pd.StringDtype):
+        return "string"
+    inferred = pd.api.types.infer_dtype(values, skipna=True)  # object column: look at the values
+    if inferred in ("integer", "floating", "mixed-integer-float", "decimal"):
+        return "number"
+    return "string" if inferred == "string" else None
+
+
+def check_id_kinds_match(given: pd.Series | pd.Index, known: pd.Series | pd.Index, what: str) -> None:
+    """Raise ``ValueError`` when ``given`` and ``known`` ids can never be equal (numbers vs strings).
+
+    Numbers never equal strings in a lookup or a merge, so such ids would silently match nothing
+    (a recommender would treat every user as unknown). ``what`` says where, e.g.
+    ``"user_ids (str) vs the ids seen at fit (int64)"`` is built from it. Mixed or empty columns are
+    not judged.
+    """
+    kinds = (id_kind(given), id_kind(known)) if len(given) and len(known) else (None, None)
+    if None not in kinds and kinds[0] != kinds[1]:
+        raise ValueError(
+            f"{what}: the ids given are {kinds[0]}s ({given.dtype}) but the ids known are {kinds[1]}s "
+            f"({known.dtype}), so they could never match; convert them (e.g. .astype({known.dtype.name!r}))"
+        )
+
+
+def check_no_missing(frame: pd.DataFrame, columns: Iterable[str], name: str) -> None:
+    """Raise ``ValueError`` naming the column when any of ``columns`` (those present) has missing values."""
+    for column in columns:
+        if column in frame.columns:
+            n_missing = int(frame[column].isna().sum())
+            if n_missing:
+                raise ValueError(f"{name}: column '{column}' has {n_missing:,} of {len(frame):,} rows missing (NaN)")
+
+
+def check_unique(frame: pd.DataFrame, column: str, name: str) -> None:
+    """Raise ``ValueError`` unless ``column`` holds each value once (one row per id)."""
+    n_dup = int(frame[column].duplicated().sum())
+    if n_dup:
+        raise ValueError(f"{name}: column '{column}' has {n_dup:,} duplicated ids; one row per id")
+
+
+def check_numeric_columns(frame: pd.DataFrame, columns: Iterable[str], name: str) -> None:
+    """Raise ``ValueError`` unless every one of ``columns`` is numeric (not bool or dates) and finite."""
+    columns = list(columns)
+    require_columns(frame, columns, name)
+    for column in columns:
+        values = frame[column]
+        if (
+            not pd.api.types.is_numeric_dtype(values)
+            or pd.api.types.is_bool_dtype(values)
+            or pd.api.types.is_datetime64_any_dtype(values)
+        ):
+            raise ValueError(f"{name}: column '{column}' must be numeric, got dtype {values.dtype}")
+        as_float = values.to_numpy(dtype=float, na_value=np.nan)
+        n_bad = int((~np.isfinite(as_float)).sum())
+        if n_bad:
+            raise ValueError(f"{name}: column '{column}' has {n_bad:,} missing or infinite value(s)")

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from shopcase.schema import INTERACTIONS_COLUMNS
-from shopcase.validate import CleaningReport, as_timestamp, require_positive_int, validate_frame
+from shopcase.validate import CleaningReport, as_timestamp, check_int, validate_frame
 
 SCHEMA = {"user_id": "id", "item_id": "id", "rating": "number", "when": "datetime"}
 
@@ -83,9 +83,9 @@ def test_as_timestamp_needs_an_explicit_date():
 
 
 @pytest.mark.parametrize("value", [0, -1, 1.5, "3", True, None])
-def test_require_positive_int_rejects(value):
+def test_check_int_rejects(value):
     with pytest.raises(ValueError, match="k must be a positive integer"):
-        require_positive_int(value, "k")
+        check_int(value, "k")
 
 
 def test_cleaning_report_counts():
@@ -93,3 +93,125 @@ def test_cleaning_report_counts():
     assert report.rows_out == 5
     assert report.to_frame()["rows"].tolist() == [2, 3, 5]
     assert "10 rows in" in str(report) and "5 kept" in str(report)
+
+
+# --- the scalar, array and id checks every module calls --------------------------------------
+
+from shopcase.validate import (  # noqa: E402
+    as_id_index,
+    check_array,
+    check_bool,
+    check_choice,
+    check_id_kinds_match,
+    check_no_missing,
+    check_not_empty,
+    check_number,
+    check_numeric_columns,
+    check_probability,
+    check_same_length,
+    check_unique,
+    datetime_column,
+    id_kind,
+)
+
+
+@pytest.mark.parametrize(
+    "value, bounds, message",
+    [
+        ("1", {}, "x must be a finite number, got '1'"),
+        (True, {}, "x must be a finite number, got True"),
+        (np.nan, {}, "x must be a finite number, got nan"),
+        (np.inf, {"low": 0}, r"x must be a finite number >= 0, got inf"),
+        (-0.5, {"low": 0}, r"x must be a finite number >= 0, got -0.5"),
+        (0.0, {"low": 0, "low_inclusive": False}, r"x must be a finite number > 0, got 0.0"),
+        (1.0, {"low": 0, "high": 1, "high_inclusive": False}, r"x must be a finite number in \[0, 1\), got 1.0"),
+    ],
+)
+def test_check_number_names_the_argument_and_the_range(value, bounds, message):
+    with pytest.raises(ValueError, match=message):
+        check_number(value, "x", **bounds)
+
+
+def test_check_number_accepts_numbers_of_any_numeric_type():
+    assert check_number(np.float32(0.5), "x", low=0, high=1) == 0.5
+    assert check_number(np.int64(3), "x", low=3) == 3.0
+    assert isinstance(check_number(2, "x"), float)
+
+
+def test_check_int_and_probability_ranges():
+    assert check_int(np.int64(0), "seed", low=0, high=5) == 0
+    with pytest.raises(ValueError, match=r"seed must be an integer in \[0, 5\], got 6"):
+        check_int(6, "seed", low=0, high=5)
+    with pytest.raises(ValueError, match="n must be a positive integer, got 2.0"):
+        check_int(2.0, "n")
+    assert check_probability(0.05, "alpha") == 0.05
+    for bad in (0, 1, 1.5, -0.1):
+        with pytest.raises(ValueError, match="alpha must be a finite number in"):
+            check_probability(bad, "alpha")
+    assert check_probability(1, "share", inclusive=True) == 1.0
+
+
+def test_check_choice_and_bool():
+    assert check_choice("rank", "normalisation", ("minmax", "rank")) == "rank"
+    with pytest.raises(ValueError, match=r"normalisation must be one of \('minmax', 'rank'\), got 'z'"):
+        check_choice("z", "normalisation", ("minmax", "rank"))
+    with pytest.raises(ValueError, match="normalisation must be one of"):
+        check_choice(["unhashable"], "normalisation", ("minmax",))
+    assert check_bool(np.bool_(True), "binary") is True
+    with pytest.raises(ValueError, match="binary must be True or False, got 1"):
+        check_bool(1, "binary")
+
+
+def test_check_array_counts_the_offending_values():
+    assert check_array(3, "t").tolist() == [3.0]
+    with pytest.raises(ValueError, match=r"t has 2 missing or infinite value\(s\) \(of 3\)"):
+        check_array([1, np.nan, np.inf], "t")
+    with pytest.raises(ValueError, match=r"t has 1 negative value\(s\) \(of 2\)"):
+        check_array([1, -1], "t", low=0)
+    with pytest.raises(ValueError, match=r"p has 1 value\(s\) above 1"):
+        check_array([0.5, 1.5], "p", high=1)
+    with pytest.raises(ValueError, match="one-dimensional"):
+        check_array([[1, 2]], "t")
+    with pytest.raises(ValueError, match="t is empty"):
+        check_array([], "t")
+    with pytest.raises(ValueError, match="t must hold numbers"):
+        check_array(["a"], "t")
+    assert check_same_length(a=[1, 2], b=np.zeros(2)) == 2
+    with pytest.raises(ValueError, match="a, b must have the same length, got a 2, b 3"):
+        check_same_length(a=[1, 2], b=[1, 2, 3])
+
+
+def test_requested_ids_are_unique_and_present():
+    assert as_id_index(5, "user_ids").tolist() == [5]
+    assert as_id_index("u1", "user_ids").tolist() == ["u1"]
+    with pytest.raises(ValueError, match="missing"):
+        as_id_index([1, None], "user_ids")
+    with pytest.raises(ValueError, match="duplicated ids"):
+        as_id_index([1, 1], "user_ids")
+
+
+def test_ids_that_can_never_match_are_refused():
+    ints, strings = pd.Series([1, 2]), pd.Series(["1", "2"])
+    assert (id_kind(ints), id_kind(strings), id_kind(pd.Series([1, "a"], dtype=object))) == ("number", "string", None)
+    with pytest.raises(ValueError, match=r"user_ids: the ids given are strings .* ids known are numbers \(int64\)"):
+        check_id_kinds_match(strings, ints, "user_ids")
+    check_id_kinds_match(ints.astype("int32"), ints, "user_ids")  # another integer width is the same kind
+    check_id_kinds_match(pd.Series([], dtype=object), ints, "user_ids")  # nothing to judge
+
+
+def test_frame_checks_name_table_and_column():
+    f = pd.DataFrame({"customer_id": [1, 1, None], "x": [1.0, np.inf, 2.0], "when": ["2024-01-01", "x", None]})
+    with pytest.raises(ValueError, match=r"t: column 'customer_id' has 1 of 3 rows missing"):
+        check_no_missing(f, ["customer_id", "absent"], "t")
+    with pytest.raises(ValueError, match=r"t: column 'customer_id' has 1 duplicated ids"):
+        check_unique(f, "customer_id", "t")
+    with pytest.raises(ValueError, match=r"t: column 'x' has 1 missing or infinite"):
+        check_numeric_columns(f, ["x"], "t")
+    with pytest.raises(ValueError, match=r"t: column 'when' must be numeric"):
+        check_numeric_columns(f.assign(when=pd.Timestamp("2024-01-01")), ["when"], "t")
+    with pytest.raises(ValueError, match="t is empty: nothing to split"):
+        check_not_empty(f.iloc[:0], "t", "nothing to split")
+    with pytest.raises(ValueError, match="'when' is not parseable"):
+        datetime_column(f, "when", "t")
+    parsed = datetime_column(f.iloc[:1], "when", "t")
+    assert parsed.iloc[0] == pd.Timestamp("2024-01-01")

@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from shopcase.churn.model import align_labels, check_feature_frame
-from shopcase.validate import require_positive_int
+from shopcase.validate import check_int, check_number
 
 
 class BinnedRateRule(ClassifierMixin, BaseEstimator):
@@ -44,10 +44,8 @@ class BinnedRateRule(ClassifierMixin, BaseEstimator):
 
     def fit(self, features: pd.DataFrame, labels: pd.DataFrame) -> Self:
         """Learn bin edges and churn rates from ``features[column]`` and ``labels`` (joined on ids)."""
-        n_bins = require_positive_int(self.n_bins, "n_bins")
-        if not np.isfinite(self.prior_strength) or self.prior_strength < 0:
-            raise ValueError(f"prior_strength must be finite and >= 0, got {self.prior_strength!r}")
-        check_feature_frame(features, [self.column])
+        n_bins = check_int(self.n_bins, "n_bins")
+        check_number(self.prior_strength, "prior_strength", low=0.0)
         y = align_labels(features, labels).astype(float)
         x = features[self.column].to_numpy(dtype=float)
         # method="lower" puts every edge on an observed value, so no bin between two edges is empty.

@@ -47,7 +47,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from shopcase.schema import SEED
-from shopcase.validate import as_timestamp, require_columns
+from shopcase.validate import as_timestamp, check_array, check_int, check_number, require_columns
 
 PARAM_NAMES: tuple[str, ...] = ("r", "alpha", "a", "b")
 PAPER_CDNOW_PARAMS: dict[str, float] = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
@@ -56,26 +56,14 @@ PAPER_CDNOW_PARAMS: dict[str, float] = {"r": 0.243, "alpha": 4.414, "a": 0.793, 
 PERIOD_DAYS: dict[str, int] = {"D": 1, "W": 7}
 
 
-def _as_float_array(values: object, name: str) -> np.ndarray:
-    array = np.asarray(values, dtype=float)
-    if array.ndim > 1:
-        raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")
-    array = np.atleast_1d(array)
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} has {int((~np.isfinite(array)).sum())} missing or infinite value(s)")
-    if np.any(array < 0):
-        raise ValueError(f"{name} has {int((array < 0).sum())} negative value(s)")
-    return array
-
-
 def check_rft(frequency: object, recency: object, T: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Validate ``(x, t_x, T)``: same length, finite, ``x`` whole >= 0, ``0 <= t_x <= T``, t_x = 0 if x = 0.
 
     Scalars are accepted and broadcast to the longest argument. Raises ``ValueError`` naming the argument.
     """
-    x = _as_float_array(frequency, "frequency")
-    t_x = _as_float_array(recency, "recency")
-    big_t = _as_float_array(T, "T")
+    x = check_array(frequency, "frequency", low=0.0)
+    t_x = check_array(recency, "recency", low=0.0)
+    big_t = check_array(T, "T", low=0.0)
     try:
         x, t_x, big_t = np.broadcast_arrays(x, t_x, big_t)
     except ValueError as exc:
@@ -200,7 +188,7 @@ class BGNBD(BaseEstimator):
 
     def expected_purchases(self, t: float, frequency: object, recency: object, T: object) -> np.ndarray:
         """``E[Y(t) | x, t_x, T]``: expected purchases in ``(T, T+t]`` (eq. 10), shape ``(n,)``."""
-        t = _check_horizon(t)
+        t = check_number(t, "t (the prediction horizon)", low=0.0)
         x, t_x, big_t = check_rft(frequency, recency, T)
         r, alpha, a, b = self._params()
         if abs(a - 1) < 1e-9:
@@ -221,7 +209,7 @@ class BGNBD(BaseEstimator):
 
     def prob_no_purchase(self, t: float, frequency: object, recency: object, T: object) -> np.ndarray:
         """``P(no purchase in (T, T+t] | x, t_x, T)`` (see the module docstring), shape ``(n,)``."""
-        t = _check_horizon(t)
+        t = check_number(t, "t (the prediction horizon)", low=0.0)
         x, t_x, big_t = check_rft(frequency, recency, T)
         r, alpha, a, b = self._params()
         still_silent_if_alive = ((alpha + big_t) / (alpha + big_t + t)) ** (r + x)
@@ -230,13 +218,6 @@ class BGNBD(BaseEstimator):
     def prob_purchase(self, t: float, frequency: object, recency: object, T: object) -> np.ndarray:
         """``P(at least one purchase in (T, T+t] | x, t_x, T)`` = 1 - ``prob_no_purchase``, shape ``(n,)``."""
         return 1.0 - self.prob_no_purchase(t, frequency, recency, T)
-
-
-def _check_horizon(t: object) -> float:
-    is_number = isinstance(t, (int, float, np.integer, np.floating)) and not isinstance(t, bool)
-    if not is_number or not np.isfinite(t) or t < 0:
-        raise ValueError(f"t (the prediction horizon) must be a finite number >= 0, got {t!r}")
-    return float(t)
 
 
 def summary_from_transactions(
@@ -306,12 +287,10 @@ def sample_bgnbd(
     ``frequency, recency, T`` plus the latent ``lam``, ``p`` and ``alive``
     (whether the customer is still active at ``T``), shape ``(n_customers, 6)``.
     """
-    if isinstance(n_customers, bool) or not isinstance(n_customers, (int, np.integer)) or n_customers < 1:
-        raise ValueError(f"n_customers must be a positive integer, got {n_customers!r}")
+    check_int(n_customers, "n_customers")
     for name, value in (("r", r), ("alpha", alpha), ("a", a), ("b", b)):
-        if not np.isfinite(value) or value <= 0:
-            raise ValueError(f"{name} must be finite and > 0, got {value!r}")
-    horizon = np.broadcast_to(_as_float_array(T, "T"), (n_customers,)).astype(float)
+        check_number(value, name, low=0.0, low_inclusive=False)
+    horizon = np.broadcast_to(check_array(T, "T", low=0.0), (n_customers,)).astype(float)
     rng = np.random.default_rng(seed)
     lam = rng.gamma(shape=r, scale=1.0 / alpha, size=n_customers)
     p = rng.beta(a, b, size=n_customers)

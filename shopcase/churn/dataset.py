@@ -10,7 +10,7 @@ import pandas as pd
 from shopcase.churn.features import bgnbd_features, customer_features
 from shopcase.churn.labels import churn_labels, label_window
 from shopcase.schema import CHURNED, CUSTOMER_ID
-from shopcase.validate import as_timestamp, require_positive_int
+from shopcase.validate import as_timestamp, check_int
 
 
 @dataclass
@@ -55,7 +55,7 @@ def build_churn_dataset(
     purchases. Rows are sorted by ``customer_id`` in both frames.
     """
     as_of = as_timestamp(as_of)
-    horizon_days = require_positive_int(horizon_days, "horizon_days")
+    horizon_days = check_int(horizon_days, "horizon_days")
     labels = churn_labels(events, as_of, horizon_days, log_end=log_end)
     features = customer_features(events, as_of, emails=emails, catalogue=catalogue)
     features = features[features[CUSTOMER_ID].isin(labels[CUSTOMER_ID])]
@@ -79,9 +79,9 @@ def rolling_origins(
     them could be fitted on that date.
     """
     test_as_of = as_timestamp(test_as_of, "test_as_of")
-    horizon_days = require_positive_int(horizon_days, "horizon_days")
-    n_windows = require_positive_int(n_windows, "n_windows")
-    step_days = require_positive_int(step_days, "step_days")
+    horizon_days = check_int(horizon_days, "horizon_days")
+    n_windows = check_int(n_windows, "n_windows")
+    step_days = check_int(step_days, "step_days")
     return [test_as_of - pd.Timedelta(days=horizon_days + k * step_days) for k in range(n_windows)]
 
 

@@ -31,7 +31,7 @@ from shopcase.churn.dataset import ChurnDataset
 from shopcase.churn.features import BGNBD_FEATURE_COLUMNS, FEATURE_GROUPS
 from shopcase.churn.model import align_labels
 from shopcase.schema import CHURN_PROBABILITY, CHURNED, CUSTOMER_ID, SEED
-from shopcase.validate import require_positive_int
+from shopcase.validate import check_int
 
 METRIC_COLUMNS: tuple[str, ...] = (
     "roc_auc",
@@ -122,7 +122,7 @@ def bootstrap_difference(
     """
     y, a = _check_scores(y_true, p_model, "p_model")
     _, b = _check_scores(y, p_baseline, "p_baseline")
-    n_boot = require_positive_int(n_boot, "n_boot")
+    n_boot = check_int(n_boot, "n_boot")
     rng = np.random.default_rng(random_state)
     draws = {"roc_auc": [], "brier": []}
     for _ in range(n_boot):
@@ -150,7 +150,7 @@ def calibration_table(y_true: object, p_churn: object, n_bins: int = 10) -> pd.D
     ``observed_rate``, ``p_min``, ``p_max``. Bins with tied edges merge, so there may be fewer rows.
     """
     y, p = _check_scores(y_true, p_churn, "p_churn")
-    n_bins = require_positive_int(n_bins, "n_bins")
+    n_bins = check_int(n_bins, "n_bins")
     # Rank-based bins: ties in p never split unevenly, and every bin holds observations.
     bins = pd.qcut(pd.Series(p).rank(method="min"), q=n_bins, labels=False, duplicates="drop")
     frame = pd.DataFrame({"bin": np.asarray(bins, dtype=int) + 1, "p": p, "y": y.astype(float)})
@@ -175,7 +175,7 @@ def cross_validated_proba(
     customers: each customer is scored by a clone of ``model`` fitted on the
     other folds, never on its own label.
     """
-    n_splits = require_positive_int(n_splits, "n_splits")
+    n_splits = check_int(n_splits, "n_splits")
     y = align_labels(features, labels)
     labels = labels.set_index(CUSTOMER_ID).loc[features[CUSTOMER_ID]].reset_index()
     folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)

@@ -30,7 +30,7 @@ from shopcase.schema import (
     TIMESTAMP,
     USER_ID,
 )
-from shopcase.validate import as_timestamp, require_columns, require_positive_int, validate_frame
+from shopcase.validate import as_timestamp, check_int, require_columns, validate_frame
 
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     # Recency, frequency, monetary value and age of the relationship.
@@ -176,7 +176,7 @@ def bgnbd_features(events: pd.DataFrame, as_of: object, horizon_days: int, perio
     (``summary_from_transactions``); the fitted model is in ``frame.attrs['bgnbd']``.
     """
     as_of = as_timestamp(as_of)
-    horizon_days = require_positive_int(horizon_days, "horizon_days")
+    horizon_days = check_int(horizon_days, "horizon_days")
     events = validate_frame(events, EVENTS_COLUMNS, "events")
     purchases = events[events[EVENT_TYPE].astype(str) == PURCHASE]
     summary = summary_from_transactions(purchases, USER_ID, TIMESTAMP, as_of, period=period)

@@ -17,13 +17,13 @@ from __future__ import annotations
 import pandas as pd
 
 from shopcase.schema import CHURNED, CUSTOMER_ID, EVENT_TYPE, EVENTS_COLUMNS, PURCHASE, TIMESTAMP, USER_ID
-from shopcase.validate import as_timestamp, require_positive_int, validate_frame
+from shopcase.validate import as_timestamp, check_int, validate_frame
 
 
 def label_window(as_of: object, horizon_days: int) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The label window ``[as_of, as_of + horizon_days)``: (inclusive start, exclusive end) timestamps."""
     start = as_timestamp(as_of)
-    horizon_days = require_positive_int(horizon_days, "horizon_days")
+    horizon_days = check_int(horizon_days, "horizon_days")
     return start, start + pd.Timedelta(days=horizon_days)
 
 

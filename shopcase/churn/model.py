@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from shopcase.churn.features import BGNBD_FEATURE_COLUMNS, FEATURE_COLUMNS
 from shopcase.schema import CHURN_PROBABILITY, CHURNED, CUSTOMER_ID, RISK_SEGMENT, SEED, USER_ID
-from shopcase.validate import require_columns
+from shopcase.validate import check_int, check_no_missing, check_numeric_columns, check_unique, require_columns
 
 SEGMENTS: tuple[str, str, str] = ("LOW", "MEDIUM", "HIGH")
 ESTIMATORS: tuple[str, ...] = ("gbm", "hgb")
@@ -62,22 +62,11 @@ def _looks_like_id(column: object) -> bool:
 def check_feature_frame(features: pd.DataFrame, columns: Sequence[str], name: str = "features") -> None:
     """Raise ``ValueError`` unless ``features`` has unique ``customer_id``s and finite numeric ``columns``."""
     require_columns(features, [CUSTOMER_ID, *columns], name)
-    if features[CUSTOMER_ID].isna().any():
-        n_missing = int(features[CUSTOMER_ID].isna().sum())
-        raise ValueError(f"{name}: column 'customer_id' has {n_missing} missing ids")
-    if features[CUSTOMER_ID].duplicated().any():
-        n_dup = int(features[CUSTOMER_ID].duplicated().sum())
-        raise ValueError(f"{name}: column 'customer_id' has {n_dup} duplicated ids; one row per customer")
     if len(features) == 0:
         raise ValueError(f"{name} is empty")
-    for column in columns:
-        values = features[column]
-        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
-            raise ValueError(f"{name}: feature column '{column}' must be numeric, got dtype {values.dtype}")
-        as_float = values.to_numpy(dtype=float, na_value=np.nan)
-        if not np.all(np.isfinite(as_float)):
-            n_bad = int((~np.isfinite(as_float)).sum())
-            raise ValueError(f"{name}: feature column '{column}' has {n_bad} missing or infinite value(s)")
+    check_no_missing(features, [CUSTOMER_ID], name)
+    check_unique(features, CUSTOMER_ID, name)
+    check_numeric_columns(features, columns, name)
 
 
 def align_labels(features: pd.DataFrame, labels: pd.DataFrame) -> np.ndarray:
@@ -175,12 +164,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
             raise ValueError(f"estimator must be one of {ESTIMATORS}, got {self.estimator!r}")
         if self.calibration not in CALIBRATIONS:
             raise ValueError(f"calibration must be one of {CALIBRATIONS}, got {self.calibration!r}")
-        if (
-            isinstance(self.n_estimators, bool)
-            or not isinstance(self.n_estimators, (int, np.integer))
-            or self.n_estimators < 1
-        ):
-            raise ValueError(f"n_estimators must be a positive integer, got {self.n_estimators!r}")
+        check_int(self.n_estimators, "n_estimators")
         extra = {} if self.estimator_params is None else self.estimator_params
         if not isinstance(extra, dict):
             raise ValueError(f"estimator_params must be a dict or None, got {extra!r}")

@@ -21,30 +21,21 @@ import numpy as np
 import pandas as pd
 
 from shopcase.schema import CHURN_PROBABILITY, CUSTOMER_ID, RANK
-from shopcase.validate import require_columns
-
-
-def _check_number(value: object, name: str, low: float, high: float = np.inf, strict_low: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    number = float(value)
-    too_low = number <= low if strict_low else number < low
-    if not np.isfinite(number) or too_low or number > high:
-        interval = f"{'(' if strict_low else '['}{low}, {high}]"
-        raise ValueError(f"{name} must be finite and in {interval}, got {value!r}")
-    return number
+from shopcase.validate import (
+    check_array,
+    check_number,
+    check_probability,
+    check_same_length,
+    check_unique,
+    require_columns,
+)
 
 
 def value_at_risk(churn_probability: object, customer_value: object) -> np.ndarray:
     """``P(churn) x expected customer value`` per customer, shape ``(n,)``, in the value's currency."""
-    p = np.asarray(churn_probability, dtype=float)
-    v = np.asarray(customer_value, dtype=float)
-    if p.shape != v.shape:
-        raise ValueError(f"churn_probability and customer_value differ in shape: {p.shape} vs {v.shape}")
-    if not np.all(np.isfinite(p)) or np.any((p < 0) | (p > 1)):
-        raise ValueError("churn_probability must be finite and in [0, 1]")
-    if not np.all(np.isfinite(v)) or np.any(v < 0):
-        raise ValueError("customer_value must be finite and >= 0")
+    p = check_array(churn_probability, "churn_probability", low=0.0, high=1.0, allow_empty=True)
+    v = check_array(customer_value, "customer_value", low=0.0, allow_empty=True)
+    check_same_length(churn_probability=p, customer_value=v)
     return p * v
 
 
@@ -79,14 +70,11 @@ def retention_targets(
     outside [0, 1], or bad scores (missing columns, duplicated ids,
     probabilities outside [0, 1], negative values).
     """
-    budget = _check_number(budget, "budget", 0.0)
-    offer_cost = _check_number(offer_cost, "offer_cost", 0.0, strict_low=True)
-    uplift = _check_number(expected_uplift, "expected_uplift", 0.0, 1.0)
+    budget = check_number(budget, "budget", low=0.0)
+    offer_cost = check_number(offer_cost, "offer_cost", low=0.0, low_inclusive=False)
+    uplift = check_probability(expected_uplift, "expected_uplift", inclusive=True)
     require_columns(scores, [CUSTOMER_ID, CHURN_PROBABILITY, value_column], "scores")
-    if scores[CUSTOMER_ID].duplicated().any():
-        raise ValueError(
-            f"scores: column 'customer_id' has {int(scores['customer_id'].duplicated().sum())} duplicated ids"
-        )
+    check_unique(scores, CUSTOMER_ID, "scores")
     at_risk = value_at_risk(scores[CHURN_PROBABILITY].to_numpy(dtype=float), scores[value_column].to_numpy(dtype=float))
     gain = uplift * at_risk - offer_cost
     table = pd.DataFrame(

@@ -47,7 +47,7 @@ from shopcase.schema import (
     UNIT_PRICE,
     USER_ID,
 )
-from shopcase.validate import as_timestamp
+from shopcase.validate import as_timestamp, check_int, check_number, check_probability
 
 _SECOND = np.timedelta64(1, "s")
 _DAY_SECONDS = 86_400.0
@@ -85,16 +85,12 @@ class ShopConfig:
         """Return self if every field is in range, else raise ``ValueError`` naming the field."""
         n_groups = len(CATEGORIES) * self.brands_per_category
         for name in ("n_users", "n_items", "brands_per_category", "staples_per_user", "email_every_days"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            check_int(getattr(self, name), name)
         if self.n_items < n_groups:
             raise ValueError(f"n_items must be at least {n_groups} (one item per category x brand), got {self.n_items}")
         for name in ("replenish_share", "checkout_rate", "new_item_share"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)!r}")
-        if not (np.isfinite(self.popularity_offset) and self.popularity_offset >= 0):
-            raise ValueError(f"popularity_offset must be finite and >= 0, got {self.popularity_offset!r}")
+            check_probability(getattr(self, name), name, inclusive=True)
+        check_number(self.popularity_offset, "popularity_offset", low=0.0)
         for name in (
             "popularity_exponent",
             "taste_concentration",
@@ -104,9 +100,7 @@ class ShopConfig:
             "browse_sessions_ratio",
             "browse_cart_penalty",
         ):
-            value = getattr(self, name)
-            if not (np.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+            check_number(getattr(self, name), name, low=0.0, low_inclusive=False)
         if as_timestamp(self.end, "end") <= as_timestamp(self.start, "start"):
             raise ValueError(f"end ({self.end}) must be after start ({self.start})")
         return self

@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from shopcase.schema import CATEGORY, ITEM_ID, RANK, USER_ID
-from shopcase.validate import require_columns, require_positive_int
+from shopcase.validate import check_id_kinds_match, check_int, check_no_missing, require_columns
 
 Denominator = Literal["min_relevant_k", "relevant"]
 
@@ -73,44 +73,10 @@ RANKING_METRICS: tuple[str, ...] = (
 # --- validation ------------------------------------------------------------------
 
 
-def _check_ids(frame: pd.DataFrame, name: str) -> None:
-    for column in (USER_ID, ITEM_ID):
-        n_missing = int(frame[column].isna().sum())
-        if n_missing:
-            raise ValueError(f"{name}: column '{column}' has {n_missing:,} of {len(frame):,} rows missing (NaN)")
-
-
-def _id_kind(values: pd.Series) -> str | None:
-    """'number', 'string', 'bool', or None when unknown (mixed object columns are not judged)."""
-    dtype = values.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        return _id_kind(pd.Series(dtype.categories))
-    if pd.api.types.is_bool_dtype(dtype):
-        return "bool"
-    if pd.api.types.is_numeric_dtype(dtype):
-        return "number"
-    if isinstance(dtype, pd.StringDtype):
-        return "string"
-    inferred = pd.api.types.infer_dtype(values, skipna=True)  # object column: look at the values
-    if inferred in ("integer", "floating", "mixed-integer-float", "decimal"):
-        return "number"
-    return "string" if inferred == "string" else None
-
-
-def _check_same_id_kind(left: pd.Series, right: pd.Series, column: str, names: tuple[str, str]) -> None:
-    """Numbers never equal strings in a merge, so mixed kinds would silently give zero hits."""
-    kinds = (_id_kind(left), _id_kind(right)) if len(left) and len(right) else (None, None)
-    if None not in kinds and kinds[0] != kinds[1]:
-        raise ValueError(
-            f"column '{column}' is {left.dtype} in {names[0]} but {right.dtype} in {names[1]}: "
-            "the ids would never match; convert one of them"
-        )
-
-
 def _check_recs(recs: pd.DataFrame, name: str = "recs") -> np.ndarray:
     """Validate a recommendations frame; return its ranks as int64."""
     require_columns(recs, [USER_ID, ITEM_ID, RANK], name)
-    _check_ids(recs, name)
+    check_no_missing(recs, [USER_ID, ITEM_ID], name)
     ranks = recs[RANK]
     if not pd.api.types.is_numeric_dtype(ranks) or pd.api.types.is_bool_dtype(ranks):
         raise ValueError(f"{name}: column '{RANK}' must be numeric, got dtype {ranks.dtype}")
@@ -128,7 +94,7 @@ def _check_truth(truth: pd.DataFrame, name: str = "truth") -> None:
     require_columns(truth, [USER_ID, ITEM_ID], name)
     if len(truth) == 0:
         raise ValueError(f"{name} is empty: metrics need at least one relevant (user, item) row")
-    _check_ids(truth, name)
+    check_no_missing(truth, [USER_ID, ITEM_ID], name)
 
 
 def _n_duplicates(keys: np.ndarray) -> int:
@@ -158,11 +124,11 @@ def _factorize_pair(first: pd.Series, second: pd.Series) -> tuple[np.ndarray, np
 
 def _ranking_arrays(recs: pd.DataFrame, truth: pd.DataFrame, k: int) -> tuple[dict[str, np.ndarray], dict[str, int]]:
     """Per-truth-user metric arrays (length = users in truth, truth order) and the user counts."""
-    k = require_positive_int(k, "k")
+    k = check_int(k, "k")
     ranks = _check_recs(recs)
     _check_truth(truth)
     for column in (USER_ID, ITEM_ID):
-        _check_same_id_kind(recs[column], truth[column], column, ("recs", "truth"))
+        check_id_kinds_match(recs[column], truth[column], f"column {column!r}: recs vs truth")
 
     # truth first, so truth users are exactly codes 0 .. n_users - 1
     truth_user, rec_user, user_index = _factorize_pair(truth[USER_ID], recs[USER_ID])
@@ -311,7 +277,7 @@ def mrr_at_k(recs: pd.DataFrame, truth: pd.DataFrame, k: int) -> float:
 
 def _top_k(recs: pd.DataFrame, k: int) -> tuple[pd.DataFrame, np.ndarray]:
     """Validated top-``k`` rows of ``recs`` and their user codes (0 .. users - 1)."""
-    k = require_positive_int(k, "k")
+    k = check_int(k, "k")
     ranks = _check_recs(recs)
     if len(recs) == 0:
         raise ValueError("recs is empty: beyond-accuracy metrics need at least one recommendation")
@@ -363,7 +329,7 @@ def catalogue_coverage(
     """
     top, _ = _top_k(recs, k)
     items = _item_ids(catalogue, "catalogue")
-    _check_same_id_kind(top[ITEM_ID], items.to_series(), ITEM_ID, ("recs", "catalogue"))
+    check_id_kinds_match(top[ITEM_ID], items.to_series(), f"column {ITEM_ID!r}: recs vs catalogue")
     recommended = pd.Index(pd.unique(top[ITEM_ID]))
     unknown = recommended[items.get_indexer(recommended) < 0]
     if len(unknown):
@@ -379,8 +345,8 @@ def _train_popularity(recs: pd.DataFrame, train: pd.DataFrame, k: int) -> tuple[
     require_columns(train, [USER_ID, ITEM_ID], "train")
     if len(train) == 0:
         raise ValueError("train is empty: popularity needs training interactions")
-    _check_ids(train, "train")
-    _check_same_id_kind(top[ITEM_ID], train[ITEM_ID], ITEM_ID, ("recs", "train"))
+    check_no_missing(train, [USER_ID, ITEM_ID], "train")
+    check_id_kinds_match(top[ITEM_ID], train[ITEM_ID], f"column {ITEM_ID!r}: recs vs train")
     train_users, _ = pd.factorize(train[USER_ID])
     rec_items, train_items, _ = _factorize_pair(top[ITEM_ID], train[ITEM_ID])
     n_items = int(max(rec_items.max(), train_items.max())) + 1
@@ -445,7 +411,7 @@ def _categories(item_categories: pd.Series | pd.DataFrame | Mapping[object, obje
 def _intra_list(recs: pd.DataFrame, item_categories: object, k: int) -> tuple[float, int]:
     top, codes = _top_k(recs, k)
     mapping = _categories(item_categories)
-    _check_same_id_kind(top[ITEM_ID], mapping.index.to_series(), ITEM_ID, ("recs", "item_categories"))
+    check_id_kinds_match(top[ITEM_ID], mapping.index.to_series(), f"column {ITEM_ID!r}: recs vs item_categories")
     position = mapping.index.get_indexer(top[ITEM_ID])
     category = mapping.to_numpy()[np.maximum(position, 0)]
     missing = (position < 0) | pd.isna(category)

@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from shopcase.evaluate.metrics import beyond_accuracy_metrics, ranking_metrics
 from shopcase.schema import ITEM_ID, USER_ID, K
-from shopcase.validate import require_columns, require_positive_int
+from shopcase.validate import check_int, require_columns
 
 
 def _recommend_for_truth(model: object, truth: pd.DataFrame, k: int, exclude_seen: bool) -> pd.DataFrame:
@@ -40,7 +40,7 @@ def evaluate_models(
     (item_id -> category) is given, ``cold_users`` (truth users absent from train, scored
     through cold start, never skipped) and fit / recommend seconds.
     """
-    k = require_positive_int(k, "k")
+    k = check_int(k, "k")
     require_columns(truth, [USER_ID, ITEM_ID], "truth")
     if catalogue is None:  # what the models could recommend: training items, plus the catalogue if given
         known = [train[ITEM_ID]] + ([item_features[ITEM_ID]] if item_features is not None else [])
@@ -71,7 +71,7 @@ def metrics_at_ks(
 
     Returns a tidy table: ``model, k`` and the ``ranking_metrics`` columns.
     """
-    ks = [require_positive_int(k, "ks") for k in ks]
+    ks = [check_int(k, "ks") for k in ks]
     if not ks:
         raise ValueError("ks is empty: give at least one K")
     rows = []
@@ -95,7 +95,7 @@ def business_reading(
     require_columns(results, ["model", "hit_rate_at_k"], "results")
     if baseline not in set(results["model"]):
         raise ValueError(f"baseline {baseline!r} is not a model in results: {results['model'].tolist()}")
-    require_positive_int(n_customers, "n_customers")
+    check_int(n_customers, "n_customers")
     if not (average_order_value > 0 and average_order_value < float("inf")):
         raise ValueError(f"average_order_value must be a positive finite number, got {average_order_value!r}")
     table = results[["model", "hit_rate_at_k"]].copy()

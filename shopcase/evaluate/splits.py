@@ -31,7 +31,15 @@ import numpy as np
 import pandas as pd
 
 from shopcase.schema import ITEM_ID, QUANTITY, SEED, TIMESTAMP, USER_ID
-from shopcase.validate import as_timestamp, require_columns, require_positive_int
+from shopcase.validate import (
+    as_timestamp,
+    check_int,
+    check_no_missing,
+    check_not_empty,
+    check_probability,
+    datetime_column,
+    require_columns,
+)
 
 
 @dataclass(frozen=True)
@@ -83,27 +91,8 @@ class SplitReport:
 def _check_frame(frame: pd.DataFrame, required: list[str], name: str) -> None:
     """Required columns present, not empty, and no missing ids in whichever id columns exist."""
     require_columns(frame, required, name)
-    if len(frame) == 0:
-        raise ValueError(f"{name} is empty: there is nothing to split")
-    for column in (USER_ID, ITEM_ID):
-        if column in frame.columns:
-            n_missing = int(frame[column].isna().sum())
-            if n_missing:
-                raise ValueError(f"{name}: column '{column}' has {n_missing:,} of {len(frame):,} rows missing (NaN)")
-
-
-def _timestamps(frame: pd.DataFrame, name: str) -> pd.Series:
-    """The ``timestamp`` column as datetimes (parsed if needed); missing or unparseable dates raise."""
-    values = frame[TIMESTAMP]
-    if not pd.api.types.is_datetime64_any_dtype(values):
-        try:
-            values = pd.to_datetime(values)
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"{name}: column '{TIMESTAMP}' is not parseable as dates ({exc})") from exc
-    n_missing = int(values.isna().sum())
-    if n_missing:
-        raise ValueError(f"{name}: column '{TIMESTAMP}' has {n_missing:,} of {len(values):,} rows missing (NaT)")
-    return values
+    check_not_empty(frame, name, "there is nothing to split")
+    check_no_missing(frame, [USER_ID, ITEM_ID], name)
 
 
 def _ordinal(stamps: pd.Series) -> np.ndarray:
@@ -223,12 +212,8 @@ def random_split_by_user(
     """
     name = "interactions"
     _check_frame(interactions, [USER_ID], name)
-    if isinstance(ratio, bool) or not isinstance(ratio, (int, float, np.integer, np.floating)):
-        raise ValueError(f"ratio must be a number strictly between 0 and 1, got {ratio!r}")
-    if not 0.0 < float(ratio) < 1.0:
-        raise ValueError(f"ratio must be strictly between 0 and 1, got {ratio!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be an integer in [0, 2**32), got {seed!r}")
+    check_probability(ratio, "ratio")
+    check_int(seed, "seed", low=0, high=2**32 - 1)
 
     codes, _ = pd.factorize(interactions[USER_ID])
     # The legacy generator on purpose: its stream is the one recommenders draws, so splits match theirs.
@@ -269,7 +254,7 @@ def temporal_split(events: pd.DataFrame, cutoff: object) -> tuple[pd.DataFrame, 
     """
     name = "events"
     _check_frame(events, [TIMESTAMP], name)
-    stamps = _timestamps(events, name)
+    stamps = datetime_column(events, TIMESTAMP, name)
     cut = as_timestamp(cutoff, "cutoff")
     try:
         in_train = (stamps < cut).to_numpy(dtype=bool)
@@ -301,8 +286,8 @@ def leave_last_out(events: pd.DataFrame, n: int = 1) -> tuple[pd.DataFrame, pd.D
     """
     name = "events"
     _check_frame(events, [USER_ID, TIMESTAMP], name)
-    n = require_positive_int(n, "n")
-    ticks = _ordinal(_timestamps(events, name))
+    n = check_int(n, "n")
+    ticks = _ordinal(datetime_column(events, TIMESTAMP, name))
     codes, _ = pd.factorize(events[USER_ID])
     order = np.lexsort((ticks, codes))  # stable: equal (user, timestamp) keep input order
     sorted_codes = codes[order]

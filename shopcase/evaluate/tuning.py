@@ -11,7 +11,7 @@ from tqdm import tqdm
 from shopcase.evaluate.metrics import ranking_metrics
 from shopcase.recommend import Hybrid
 from shopcase.schema import USER_ID, K
-from shopcase.validate import require_positive_int
+from shopcase.validate import check_int
 
 
 def grid_search(
@@ -31,7 +31,7 @@ def grid_search(
     *training* events); the test split is not an argument, so it cannot leak into the choice.
     Returns one row per combination: the parameters, then ``ranking_metrics`` columns.
     """
-    k = require_positive_int(k, "k")
+    k = check_int(k, "k")
     if not param_grid or any(len(values) == 0 for values in param_grid.values()):
         raise ValueError(f"param_grid needs at least one value per parameter, got {dict(param_grid)}")
     names = list(param_grid)
@@ -73,7 +73,7 @@ def tune_blend_weights(
     and scores them with ``ranking_metrics``. Returns the best weights (first best in grid order)
     and a table ``weights, <metric>`` with one row per grid point.
     """
-    k = require_positive_int(k, "k")
+    k = check_int(k, "k")
     grid = [tuple(float(w) for w in weights) for weights in grid]
     if not grid:
         raise ValueError("grid is empty: give at least one weight vector")

@@ -39,40 +39,13 @@ from sklearn.utils.validation import check_is_fitted
 from shopcase.recommend._parallel import ordered_map
 from shopcase.recommend._topn import TINY, top_n_csr, top_n_dense
 from shopcase.schema import INTERACTIONS_COLUMNS, ITEM_ID, RANK, RATING, SCORE, SIMILAR_ITEM_ID, USER_ID, K
-from shopcase.validate import require_positive_int, validate_frame
+from shopcase.validate import as_id_index, check_int, validate_frame
 
 CHUNK_CELLS: int = 5_000_000
 """Dense cells per chunk of scores: 40 MB of float64; top-n temporaries bring the peak to ~150 MB."""
 
 METHODS: tuple[str, ...] = ("collaborative", "content", "hybrid")
 """The reference API's ``method`` names for ``recommend_for_user``."""
-
-
-def check_number(value: object, name: str, *, minimum: float = 0.0, strict: bool = False) -> float:
-    """Return ``value`` as a finite float ``>= minimum`` (``>`` if ``strict``), else raise ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    number = float(value)
-    if not np.isfinite(number) or number < minimum or (strict and number == minimum):
-        bound = ">" if strict else ">="
-        raise ValueError(f"{name} must be finite and {bound} {minimum}, got {value!r}")
-    return number
-
-
-def as_id_index(ids: object, name: str) -> pd.Index:
-    """Requested ids as a ``pd.Index``; a single id (or a string) is wrapped in a list.
-
-    Raises ``ValueError`` on missing ids and on duplicates (a request names each id once).
-    """
-    if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
-        ids = [ids]
-    index = pd.Index(list(ids) if not isinstance(ids, (pd.Index, pd.Series, np.ndarray)) else ids, tupleize_cols=False)
-    if index.hasnans:
-        raise ValueError(f"{name} contains {int(index.isna().sum())} missing (NaN/None) id(s)")
-    if index.has_duplicates:
-        dups = index[index.duplicated()].unique()[:10].tolist()
-        raise ValueError(f"{name} contains duplicated ids (e.g. {dups}); request each id once")
-    return index
 
 
 def _sorted_unique(values: pd.Series | pd.Index) -> pd.Index:
@@ -134,7 +107,7 @@ class BaseRecommender(BaseEstimator, ABC):
         """
         frame = validate_interactions(interactions)
         if self.chunk_rows is not None:
-            require_positive_int(self.chunk_rows, "chunk_rows")
+            check_int(self.chunk_rows, "chunk_rows")
         catalogue_ids = self._catalogue_item_ids(item_features)
         items = (
             frame[ITEM_ID]
@@ -186,7 +159,7 @@ class BaseRecommender(BaseEstimator, ABC):
 
     def _chunk_size(self) -> int:
         if self.chunk_rows is not None:
-            return require_positive_int(self.chunk_rows, "chunk_rows")
+            return check_int(self.chunk_rows, "chunk_rows")
         return max(1, CHUNK_CELLS // max(1, self._row_width()))
 
     def _chunks(self, rows: np.ndarray) -> Iterable[np.ndarray]:
@@ -263,7 +236,7 @@ class BaseRecommender(BaseEstimator, ABC):
         ``exclude_seen`` drops items the user interacted with in the training data.
         """
         check_is_fitted(self)
-        n = require_positive_int(n, "n")
+        n = check_int(n, "n")
         users = as_id_index(user_ids, "user_ids")
         rows = self.user_index_.get_indexer(users)
         known = np.flatnonzero(rows >= 0)
@@ -294,7 +267,7 @@ class BaseRecommender(BaseEstimator, ABC):
         Raises ``ValueError`` naming any item the model does not know.
         """
         check_is_fitted(self)
-        n = require_positive_int(n, "n")
+        n = check_int(n, "n")
         items = as_id_index(item_ids, "item_ids")
         rows = self.item_index_.get_indexer(items)
         if (rows < 0).any():

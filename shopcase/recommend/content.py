@@ -13,7 +13,7 @@ from sklearn.preprocessing import KBinsDiscretizer, OneHotEncoder, normalize
 
 from shopcase.recommend.base import BaseRecommender
 from shopcase.schema import BRAND, CATEGORY, ITEM_ID, PRICE, TITLE
-from shopcase.validate import require_positive_int, validate_frame
+from shopcase.validate import check_int, validate_frame
 
 
 class ContentBased(BaseRecommender):
@@ -90,7 +90,7 @@ class ContentBased(BaseRecommender):
             blocks.append(onehot.fit_transform(catalogue[columns].astype(str)))
             names += list(onehot.get_feature_names_out(columns))
         if self.numeric_column is not None:
-            bands = require_positive_int(self.n_price_bands, "n_price_bands")
+            bands = check_int(self.n_price_bands, "n_price_bands")
             if bands < 2:
                 raise ValueError(f"n_price_bands must be >= 2 (numeric_column=None skips price), got {bands}")
             price = catalogue[[self.numeric_column]].to_numpy(dtype=np.float64)

@@ -9,9 +9,10 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import clone
 
-from shopcase.recommend.base import BaseRecommender, check_number, validate_interactions
+from shopcase.recommend.base import BaseRecommender, validate_interactions
 from shopcase.recommend.repeat import age_in_days
 from shopcase.schema import RATING
+from shopcase.validate import check_bool, check_number
 
 MIN_STRENGTH: float = 1e-300
 """Floor of a decayed strength: a very old interaction keeps a tiny weight instead of becoming 0."""
@@ -48,9 +49,8 @@ class TimeDecayed(BaseRecommender):
         """Decay the strengths, then fit as ``BaseRecommender.fit``; needs a ``timestamp`` column."""
         if not isinstance(self.model, BaseRecommender):
             raise ValueError(f"TimeDecayed model must be a shopcase recommender, got {type(self.model).__name__}")
-        if not isinstance(self.binary, (bool, np.bool_)):
-            raise ValueError(f"binary must be True or False, got {self.binary!r}")
-        half_life = check_number(self.half_life_days, "half_life_days", strict=True)
+        check_bool(self.binary, "binary")
+        half_life = check_number(self.half_life_days, "half_life_days", low=0, low_inclusive=False)
         frame = validate_interactions(interactions)
         age = age_in_days(frame, "TimeDecayed")
         strength = np.ones(len(frame)) if self.binary else frame[RATING].to_numpy(dtype=np.float64)

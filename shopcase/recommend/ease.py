@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import scipy.linalg
 
-from shopcase.recommend.base import BaseRecommender, check_number
-from shopcase.validate import require_positive_int
+from shopcase.recommend.base import BaseRecommender
+from shopcase.validate import check_int, check_number
 
 
 class EASE(BaseRecommender):
@@ -31,8 +31,8 @@ class EASE(BaseRecommender):
         self.chunk_rows = chunk_rows
 
     def _fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None) -> None:
-        l2 = check_number(self.l2, "l2", strict=True)
-        max_items = require_positive_int(self.max_items, "max_items")
+        l2 = check_number(self.l2, "l2", low=0, low_inclusive=False)
+        max_items = check_int(self.max_items, "max_items")
         if self.n_items_ > max_items:
             raise ValueError(
                 f"EASE builds a dense items x items matrix; {self.n_items_:,} items exceed "

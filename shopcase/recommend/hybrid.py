@@ -11,7 +11,8 @@ from scipy.stats import rankdata
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
-from shopcase.recommend.base import METHODS, BaseRecommender, check_number
+from shopcase.recommend.base import METHODS, BaseRecommender
+from shopcase.validate import check_number
 
 STRATEGIES: tuple[str, ...] = ("blend", "alternate")
 NORMALISATIONS: tuple[str, ...] = ("minmax", "rank")
@@ -107,7 +108,7 @@ class Hybrid(BaseRecommender):
         weights = list(self.weights)
         if len(weights) != len(models):
             raise ValueError(f"weights has {len(weights)} values for {len(models)} models")
-        weights = np.array([check_number(w, "each weight") for w in weights])
+        weights = np.array([check_number(w, "each weight", low=0) for w in weights])
         if weights.sum() == 0:
             raise ValueError("weights are all zero")
         return weights

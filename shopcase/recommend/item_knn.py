@@ -14,8 +14,8 @@ from shopcase.recommend._similarity import (
     sparse_product,
     tfidf_weight,
 )
-from shopcase.recommend.base import CHUNK_CELLS, BaseRecommender, check_number
-from shopcase.validate import require_positive_int
+from shopcase.recommend.base import CHUNK_CELLS, BaseRecommender
+from shopcase.validate import check_int, check_number
 
 WEIGHTINGS: tuple[str | None, ...] = (None, "bm25", "tfidf")
 
@@ -58,16 +58,16 @@ class ItemKNN(ItemCosineSimilarMixin, BaseRecommender):
         self.chunk_rows = chunk_rows
 
     def _fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None) -> None:
-        k = require_positive_int(self.k_neighbors, "k_neighbors")
-        shrinkage = check_number(self.shrinkage, "shrinkage")
+        k = check_int(self.k_neighbors, "k_neighbors")
+        shrinkage = check_number(self.shrinkage, "shrinkage", low=0)
         if self.weighting not in WEIGHTINGS:
             raise ValueError(f"weighting must be one of {WEIGHTINGS}, got {self.weighting!r}")
         items = self.user_items_.T.tocsr()
         if self.weighting == "tfidf":
             items = tfidf_weight(items)
         elif self.weighting == "bm25":
-            k1 = check_number(self.bm25_k1, "bm25_k1")
-            b = check_number(self.bm25_b, "bm25_b")
+            k1 = check_number(self.bm25_k1, "bm25_k1", low=0)
+            b = check_number(self.bm25_b, "bm25_b", low=0)
             if b > 1:
                 raise ValueError(f"bm25_b must be in [0, 1], got {self.bm25_b!r}")
             items = bm25_weight(items, k1, b)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from shopcase.recommend.base import BaseRecommender, check_number
+from shopcase.recommend.base import BaseRecommender
 from shopcase.schema import INTERACTIONS_COLUMNS, ITEM_ID, RATING, TIMESTAMP, USER_ID
-from shopcase.validate import validate_frame
+from shopcase.validate import check_number, validate_frame
 
 
 class Popularity(BaseRecommender):
@@ -34,7 +34,7 @@ class Popularity(BaseRecommender):
         if self.recency_half_life_days is None:
             self.scores_ = self.item_popularity_.copy()
             return
-        half_life = check_number(self.recency_half_life_days, "recency_half_life_days", strict=True)
+        half_life = check_number(self.recency_half_life_days, "recency_half_life_days", low=0, low_inclusive=False)
         if TIMESTAMP not in interactions.columns:
             raise ValueError(
                 "recency_half_life_days needs a 'timestamp' column in interactions; "

@@ -13,10 +13,10 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import clone
 
-from shopcase.recommend.base import BaseRecommender, check_number
+from shopcase.recommend.base import BaseRecommender
 from shopcase.recommend.ease import EASE
 from shopcase.schema import INTERACTIONS_COLUMNS, ITEM_ID, RATING, TIMESTAMP, USER_ID
-from shopcase.validate import validate_frame
+from shopcase.validate import check_number, validate_frame
 
 
 def age_in_days(interactions: pd.DataFrame, needed_by: str) -> np.ndarray:
@@ -84,11 +84,11 @@ class RepeatPurchase(BaseRecommender):
         self.chunk_rows = chunk_rows
 
     def _fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None) -> None:
-        exponent = check_number(self.count_exponent, "count_exponent")
-        repeat_exponent = check_number(self.item_repeat_exponent, "item_repeat_exponent")
-        min_strength = check_number(self.repeat_min_strength, "repeat_min_strength")
-        trend_exponent = check_number(self.trend_exponent, "trend_exponent")
-        popularity_exponent = check_number(self.popularity_exponent, "popularity_exponent")
+        exponent = check_number(self.count_exponent, "count_exponent", low=0)
+        repeat_exponent = check_number(self.item_repeat_exponent, "item_repeat_exponent", low=0)
+        min_strength = check_number(self.repeat_min_strength, "repeat_min_strength", low=0)
+        trend_exponent = check_number(self.trend_exponent, "trend_exponent", low=0)
+        popularity_exponent = check_number(self.popularity_exponent, "popularity_exponent", low=0)
         if trend_exponent > 0 and self.trend_half_life_days is None:
             raise ValueError("trend_exponent > 0 needs trend_half_life_days (what counts as recent)")
 
@@ -100,7 +100,7 @@ class RepeatPurchase(BaseRecommender):
 
         personal = rating**exponent
         if self.recency_half_life_days is not None:
-            half_life = check_number(self.recency_half_life_days, "recency_half_life_days", strict=True)
+            half_life = check_number(self.recency_half_life_days, "recency_half_life_days", low=0, low_inclusive=False)
             personal = personal * 0.5 ** (age / half_life)
 
         n_items = self.n_items_
@@ -110,7 +110,9 @@ class RepeatPurchase(BaseRecommender):
             repeaters = np.bincount(cols[rating >= min_strength], minlength=n_items)
             factor *= ((repeaters + 1.0) / (buyers + 2.0)) ** repeat_exponent
         if self.trend_half_life_days is not None:
-            trend_half_life = check_number(self.trend_half_life_days, "trend_half_life_days", strict=True)
+            trend_half_life = check_number(
+                self.trend_half_life_days, "trend_half_life_days", low=0, low_inclusive=False
+            )
             recent = np.bincount(cols, weights=0.5 ** (age / trend_half_life), minlength=n_items)
             factor *= (recent + 1.0) ** trend_exponent
         factor /= (buyers + 1.0) ** popularity_exponent
@@ -178,7 +180,7 @@ class RepeatAware(BaseRecommender):
         return pd.concat(known, ignore_index=True) if known else None
 
     def _fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None) -> None:
-        check_number(self.model_weight, "model_weight")
+        check_number(self.model_weight, "model_weight", low=0)
         history, model = self._parts()
         self.history_ = clone(history).fit(interactions, item_features)
         self.model_ = clone(model).fit(interactions, item_features)

@@ -7,8 +7,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from shopcase.recommend._similarity import ItemCosineSimilarMixin, cosine_top_k, row_norms, sparse_product
-from shopcase.recommend.base import BaseRecommender, check_number
-from shopcase.validate import require_positive_int
+from shopcase.recommend.base import BaseRecommender
+from shopcase.validate import check_int, check_number
 
 
 class UserKNN(ItemCosineSimilarMixin, BaseRecommender):
@@ -34,8 +34,8 @@ class UserKNN(ItemCosineSimilarMixin, BaseRecommender):
         self.chunk_rows = chunk_rows
 
     def _fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None) -> None:
-        require_positive_int(self.k_neighbors, "k_neighbors")
-        check_number(self.shrinkage, "shrinkage")
+        check_int(self.k_neighbors, "k_neighbors")
+        check_number(self.shrinkage, "shrinkage", low=0)
         self.user_norms_ = row_norms(self.user_items_)
         self.item_vectors_ = self.user_items_.T.tocsr()
         self.item_norms_ = row_norms(self.item_vectors_)

@@ -71,7 +71,7 @@ def test_budget_division_is_not_fooled_by_floats():
         ({"offer_cost": 0.0}, "offer_cost"),
         ({"expected_uplift": 1.5}, "expected_uplift"),
         ({"expected_uplift": -0.1}, "expected_uplift"),
-        ({"budget": "100"}, "budget must be a number"),
+        ({"budget": "100"}, "budget must be a finite number"),
     ],
 )
 def test_bad_arguments_raise(kwargs, message):
