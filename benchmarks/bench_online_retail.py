@@ -50,7 +50,7 @@ sys.path.insert(0, str(HERE))
 
 from peers import ImplicitPeer  # noqa: E402
 
-from shopcase.data.real import load_online_retail  # noqa: E402
+from shopcase.data import load_online_retail, purchase_interactions  # noqa: E402
 from shopcase.evaluate import catalogue_coverage, per_user_metrics, purchase_truth, ranking_metrics  # noqa: E402
 from shopcase.recommend import EASE, ContentBased, Hybrid, ItemKNN, Popularity, UserKNN  # noqa: E402
 from shopcase.recommend.decay import TimeDecayed  # noqa: E402
@@ -72,18 +72,6 @@ INPUT_KINDS = ("count", "log1p", "binary")
 # --- data ---------------------------------------------------------------------------------
 
 
-def interactions(events: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """One row per (user, item): ``rating`` from the distinct invoices with the item, ``timestamp`` = last."""
-    pairs = (
-        events.groupby(["user_id", "item_id"], sort=True)
-        .agg(orders=("order_id", "nunique"), timestamp=("timestamp", "max"))
-        .reset_index()
-    )
-    orders = pairs["orders"].to_numpy(dtype=np.float64)
-    rating = {"count": orders, "log1p": np.log1p(orders), "binary": np.ones_like(orders)}[kind]
-    return pairs[["user_id", "item_id"]].assign(rating=rating, timestamp=pairs["timestamp"])
-
-
 @dataclass
 class Split:
     """Training interactions (all input kinds), the catalogue known at the cutoff and both truths."""
@@ -101,7 +89,7 @@ class Split:
 def make_split(events: pd.DataFrame, catalogue: pd.DataFrame, start: str, end: str | None) -> Split:
     train_events = events[events["timestamp"] < start]
     period = events[(events["timestamp"] >= start) & ((events["timestamp"] < end) if end else True)]
-    inputs = {kind: interactions(train_events, kind) for kind in INPUT_KINDS}
+    inputs = {kind: purchase_interactions(train_events, strength=kind) for kind in INPUT_KINDS}
     users = inputs["count"]["user_id"].unique()
     truth = {
         "a": purchase_truth(period, users=users),

@@ -24,7 +24,7 @@ from shopcase.data.describe import (
 )
 from shopcase.data.generate import Shop, ShopConfig, generate_shop
 from shopcase.data.hidden_truth import GroundTruth
-from shopcase.data.interactions import interactions_from_events
+from shopcase.data.interactions import interactions_from_events, purchase_interactions
 from shopcase.data.real import (
     OnlineRetail,
     cdnow_events,
@@ -55,6 +55,7 @@ __all__ = [
     "load_or_generate",
     "load_shop",
     "movielens_100k_dir",
+    "purchase_interactions",
     "purchases_in_top_categories",
     "save_shop",
 ]

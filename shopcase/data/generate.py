@@ -21,7 +21,7 @@ There is no Python loop per user or per event: every stage works on arrays.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -101,8 +101,8 @@ class ShopConfig:
             "browse_cart_penalty",
         ):
             check_number(getattr(self, name), name, low=0.0, low_inclusive=False)
-        if as_timestamp(self.end, "end") <= as_timestamp(self.start, "start"):
-            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        if as_timestamp(self.end, "end") < as_timestamp(self.start, "start"):
+            raise ValueError(f"end ({self.end}) must not be before start ({self.start}); end is the last day logged")
         return self
 
 
@@ -121,6 +121,14 @@ class Shop:
         """True affinity (log-odds scale) of each (user, item) pair; same-length id arrays."""
         return self.truth.affinity(user_ids, item_ids)
 
+    @property
+    def log_end(self) -> pd.Timestamp:
+        """The exclusive end of the log: midnight after ``config.end``, the last day logged.
+
+        Pass it as ``log_end`` to ``churn_labels`` / ``build_churn_dataset``: a label window may end here.
+        """
+        return as_timestamp(self.config.end, "end").normalize() + pd.Timedelta(days=1)
+
 
 def _to_datetime(start: pd.Timestamp, offset_days: np.ndarray) -> np.ndarray:
     seconds = np.round(offset_days * _DAY_SECONDS).astype(np.int64)
@@ -138,7 +146,7 @@ def _brand_names(rng: np.random.Generator, n: int) -> list[str]:
     return names
 
 
-def _make_catalogue(cfg: ShopConfig, rng: np.random.Generator, start: pd.Timestamp, end: pd.Timestamp):
+def _make_catalogue(cfg: ShopConfig, rng: np.random.Generator, start: pd.Timestamp, period: float):
     names = list(CATEGORIES)
     n_cat, n_brand = len(names), cfg.brands_per_category
     n_groups = n_cat * n_brand
@@ -160,7 +168,6 @@ def _make_catalogue(cfg: ShopConfig, rng: np.random.Generator, start: pd.Timesta
     exposure = (rng.permutation(cfg.n_items) + 1.0 + cfg.popularity_offset) ** -cfg.popularity_exponent
     quality = rng.normal(0.0, 0.6, cfg.n_items)
 
-    period = (end - start) / pd.Timedelta(days=1)
     is_new = (rng.random(cfg.n_items) < cfg.new_item_share) & ~anchor
     launched_in_period = rng.uniform(0, max(period - 30, 1), cfg.n_items)
     launch_offset = np.where(is_new, launched_in_period, rng.uniform(-730, 0, cfg.n_items))
@@ -238,8 +245,8 @@ def _sample_rows(rng: np.random.Generator, probabilities: np.ndarray) -> np.ndar
     return np.minimum((cum < rng.random(len(cum))[:, None] * cum[:, -1:]).sum(axis=1), cum.shape[1] - 1)
 
 
-def _make_users(cfg: ShopConfig, rng: np.random.Generator, items: dict, start: pd.Timestamp, period: float):
-    n, n_cat = cfg.n_users, len(CATEGORIES)
+def _make_users(cfg: ShopConfig, n: int, rng: np.random.Generator, items: dict, period: float):
+    n_cat = len(CATEGORIES)
     n_groups = n_cat * cfg.brands_per_category
     taste = rng.dirichlet(cfg.taste_concentration * n_cat * items["cat_weight"], size=n)
     taste = np.maximum(taste, 1e-6)
@@ -279,13 +286,13 @@ def _within_group_position(group_sizes: np.ndarray) -> np.ndarray:
     return np.arange(group_sizes.sum()) - starts
 
 
-def _make_sessions(cfg: ShopConfig, rng: np.random.Generator, users: dict, period: float) -> dict:
+def _make_sessions(cfg: ShopConfig, n_users: int, rng: np.random.Generator, users: dict, period: float) -> dict:
     active_from = np.maximum(users["signup"], 0.0)
     active_to = np.minimum(users["churn"], period)
     window = np.clip(active_to - active_from, 0.0, None)
     # Thinning: draw candidate sessions at the peak rate, keep each with the engagement at its time.
     n_candidates = rng.poisson(users["activity"] * (1.0 + cfg.browse_sessions_ratio) * window / 30.0)
-    user = np.repeat(np.arange(cfg.n_users), n_candidates)
+    user = np.repeat(np.arange(n_users), n_candidates)
     t = active_from[user] + rng.random(len(user)) * window[user]
     keep = rng.random(len(user)) < _engagement(users["churn"][user] - t, cfg.fade_days)
     user, t = user[keep], t[keep]
@@ -304,7 +311,7 @@ def _make_sessions(cfg: ShopConfig, rng: np.random.Generator, users: dict, perio
     }
 
 
-def _make_events(cfg, rng, sessions, users, items, truth: GroundTruth, start: pd.Timestamp):
+def _make_events(cfg, rng, sessions, users, items, truth: GroundTruth, start: pd.Timestamp, period: float):
     n_sessions = len(sessions["user"])
     session = np.repeat(np.arange(n_sessions), sessions["n_views"])
     position = _within_group_position(sessions["n_views"])
@@ -344,11 +351,15 @@ def _make_events(cfg, rng, sessions, users, items, truth: GroundTruth, start: pd
     quantity = 1 + rng.poisson(0.3, len(line_item))
     n_views, n_carts = len(item), int(carted.sum())
     # Build each column once, in time order: one lexsort instead of frames, a concat and a sort.
-    seconds = np.concatenate([view_time, view_time[carted] + 20.0, session_end[line_session] + 60.0])
+    # Whole seconds, the log's resolution: time order then means the same here and across blocks.
+    seconds = np.round(np.concatenate([view_time, view_time[carted] + 20.0, session_end[line_session] + 60.0]))
     event_session = np.concatenate([session, session[carted], line_session])
     del view_time, view_day, position, user, logit
     code = np.repeat(np.arange(3, dtype=np.int8), [n_views, n_carts, len(line_item)])
     order = np.lexsort((code, event_session, seconds))
+    # The log stops at the end of its last day: a session still running at midnight is cut there, as an
+    # export of a real log would be (an order's lines share one time, so an order is never split).
+    order = order[seconds[order] < period * _DAY_SECONDS]
     event_item = np.concatenate([item, item[carted], line_item])[order]
     event_session = event_session[order]
     code = code[order]
@@ -369,15 +380,117 @@ def _make_events(cfg, rng, sessions, users, items, truth: GroundTruth, start: pd
     )
 
 
-def _make_emails(cfg: ShopConfig, rng: np.random.Generator, users: dict, start: pd.Timestamp, period: float):
+def _make_emails(
+    cfg: ShopConfig, n_users: int, rng: np.random.Generator, users: dict, start: pd.Timestamp, period: float
+):
     sends = np.arange(0.0, period, cfg.email_every_days)
     first = np.searchsorted(sends, np.maximum(users["signup"], 0.0))
     per_user = len(sends) - first
-    user = np.repeat(np.arange(cfg.n_users), per_user)
+    user = np.repeat(np.arange(n_users), per_user)
     day = sends[first[user] + _within_group_position(per_user)] + rng.uniform(0.3, 0.8, len(user))
     p_open = users["email_open"][user] * _engagement(users["churn"][user] - day, cfg.fade_days)
     opened = rng.random(len(user)) < p_open
     return pd.DataFrame({USER_ID: user + 1, TIMESTAMP: _to_datetime(start, day), OPENED: opened})
+
+
+USER_BLOCK: int = 20_000
+"""Users generated together. Each block of users draws from its own seed (``seed``, block number), so a
+block's users, sessions, events and emails do not depend on how many blocks there are or on who computes
+them: ``generate_user_block`` run on a cluster, one block per task, gives the same shop as ``generate_shop``.
+It also bounds the generator's temporaries by the block, not by the whole shop."""
+
+
+@dataclass
+class ShopBlock:
+    """What one block of users adds to a shop: its tables (global ids already) and its hidden truth."""
+
+    users: pd.DataFrame
+    events: pd.DataFrame
+    emails: pd.DataFrame
+    truth: GroundTruth
+
+
+@dataclass(frozen=True)
+class _CatalogueState:
+    """The catalogue and the item latents every block of users shares."""
+
+    catalogue: pd.DataFrame
+    items: dict
+
+
+def _streams(seed: int, *key: int, n: int) -> list[np.random.Generator]:
+    """``n`` independent generators for the part of the shop named by ``key`` (0: catalogue; 1, b: block b)."""
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed, spawn_key=key).spawn(n)]
+
+
+def _period_days(cfg: ShopConfig) -> tuple[pd.Timestamp, float]:
+    """The log's start and its length in days: ``end`` is the last day logged, so it counts in full."""
+    t0, t1 = as_timestamp(cfg.start, "start"), as_timestamp(cfg.end, "end")
+    return t0, (t1 - t0) / pd.Timedelta(days=1) + 1.0
+
+
+def _catalogue_state(cfg: ShopConfig) -> _CatalogueState:
+    t0, period = _period_days(cfg)
+    catalogue, items = _make_catalogue(cfg, _streams(cfg.seed, 0, n=1)[0], t0, period)
+    return _CatalogueState(catalogue, items)
+
+
+def n_user_blocks(config: ShopConfig) -> int:
+    """How many blocks of ``USER_BLOCK`` users ``config`` has (the last one may be smaller)."""
+    return -(-config.n_users // USER_BLOCK)
+
+
+def generate_user_block(config: ShopConfig, block: int, catalogue_state: _CatalogueState | None = None) -> ShopBlock:
+    """Users ``block * USER_BLOCK + 1`` .. of the shop ``config`` describes, with their sessions and emails.
+
+    Parameters
+    ----------
+    config : ShopConfig
+        The whole shop's configuration (validated here).
+    block : int
+        Which block, ``0 <= block < n_user_blocks(config)``.
+    catalogue_state : optional
+        The shared catalogue, to skip rebuilding it for every block (``generate_shop`` passes it).
+
+    Returns
+    -------
+    ShopBlock
+        Its ``users``, ``events`` and ``emails`` with global user ids; ``session_id`` and ``order_id`` are
+        numbered within the block from 1 (``generate_shop`` offsets them by the earlier blocks' sessions),
+        and the block's ``truth`` (users indexed within the block).
+    """
+    cfg = config.validated()
+    check_int(block, "block", low=0, high=n_user_blocks(cfg) - 1)
+    state = _catalogue_state(cfg) if catalogue_state is None else catalogue_state
+    items = state.items
+    t0, period = _period_days(cfg)
+    first = block * USER_BLOCK
+    n_block = min(USER_BLOCK, cfg.n_users - first)
+    streams = _streams(cfg.seed, 1, block, n=5)
+    users = _make_users(cfg, n_block, streams[0], items, period)
+    truth = GroundTruth.from_latent(users, items)
+    staple_users = np.repeat(np.arange(n_block), cfg.staples_per_user)
+    truth.staples = (
+        _ItemSampler(items, users["brand_pref"], cfg.brands_per_category)
+        .sample(streams[1], staple_users, _sample_rows(streams[1], users["taste"][staple_users]))
+        .reshape(n_block, cfg.staples_per_user)
+    )
+    sessions = _make_sessions(cfg, n_block, streams[2], users, period)
+    events = _make_events(cfg, streams[3], sessions, users, items, truth, t0, period)
+    emails = _make_emails(cfg, n_block, streams[4], users, t0, period)
+    events[USER_ID] += first
+    emails[USER_ID] += first
+    names = np.array(list(CATEGORIES))
+    users_frame = pd.DataFrame(
+        {
+            USER_ID: np.arange(first + 1, first + n_block + 1, dtype=np.int64),
+            SIGNUP_DATE: _to_datetime(t0, users["signup"]),
+            "sessions_per_month": users["activity"],
+            "favourite_category": pd.Categorical(names[users["taste"].argmax(axis=1)], categories=list(names)),
+            "true_churn_date": _to_datetime(t0, users["churn"]),
+        }
+    )
+    return ShopBlock(users=users_frame, events=events, emails=emails, truth=truth)
 
 
 def generate_shop(
@@ -388,44 +501,43 @@ def generate_shop(
     end: str = "2023-12-31",
     **options: object,
 ) -> Shop:
-    """Generate a shop of ``n_users`` x ``n_items`` active between ``start`` and ``end``.
+    """Generate a shop of ``n_users`` x ``n_items`` whose log runs from ``start`` through ``end`` (inclusive).
 
-    ``options`` are further ``ShopConfig`` fields. Deterministic under ``seed``.
+    ``end`` is the last day logged: events fall in ``[start, end + 1 day)`` (``Shop.log_end``).
+    ``options`` are further ``ShopConfig`` fields. Deterministic under ``seed``, and built from blocks of
+    ``USER_BLOCK`` users that each have their own seed (see ``generate_user_block``).
     Returns a ``Shop``: ``catalogue`` (n_items rows), ``users`` (n_users rows,
-    with hidden ``true_churn_date`` and ``favourite_category`` for teaching),
-    ``events`` (view/cart/purchase log, ``schema.EVENTS_COLUMNS``), ``emails``
-    (``schema.EMAILS_COLUMNS``) and ``truth`` (affinities behind the choices).
+    with hidden ``true_churn_date`` (which may lie after ``end``: users who have not left yet) and
+    ``favourite_category`` for teaching), ``events`` (view/cart/purchase log in time order,
+    ``schema.EVENTS_COLUMNS``), ``emails`` (``schema.EMAILS_COLUMNS``) and ``truth``.
     """
     cfg = ShopConfig(n_users=n_users, n_items=n_items, seed=seed, start=str(start), end=str(end), **options)
     cfg = cfg.validated()
-    t0, t1 = as_timestamp(cfg.start, "start"), as_timestamp(cfg.end, "end")
-    period = (t1 - t0) / pd.Timedelta(days=1)
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(cfg.seed).spawn(6)]
-    catalogue, items = _make_catalogue(cfg, streams[0], t0, t1)
-    users = _make_users(cfg, streams[1], items, t0, period)
-    truth = GroundTruth.from_latent(users, items)
-    staple_users = np.repeat(np.arange(cfg.n_users), cfg.staples_per_user)
-    truth.staples = (
-        _ItemSampler(items, users["brand_pref"], cfg.brands_per_category)
-        .sample(streams[2], staple_users, _sample_rows(streams[2], users["taste"][staple_users]))
-        .reshape(cfg.n_users, cfg.staples_per_user)
+    state = _catalogue_state(cfg)
+    blocks = [generate_user_block(cfg, b, state) for b in range(n_user_blocks(cfg))]
+    events = _join_events([b.events for b in blocks])
+    return Shop(
+        config=cfg,
+        catalogue=state.catalogue,
+        users=pd.concat([b.users for b in blocks], ignore_index=True),
+        events=events,
+        emails=pd.concat([b.emails for b in blocks], ignore_index=True),
+        truth=GroundTruth.concat([b.truth for b in blocks]),
     )
-    sessions = _make_sessions(cfg, streams[3], users, period)
-    events = _make_events(cfg, streams[4], sessions, users, items, truth, t0)
-    emails = _make_emails(cfg, streams[5], users, t0, period)
-    names = np.array(list(CATEGORIES))
-    users_frame = pd.DataFrame(
-        {
-            USER_ID: np.arange(1, cfg.n_users + 1, dtype=np.int64),
-            SIGNUP_DATE: _to_datetime(t0, users["signup"]),
-            "sessions_per_month": users["activity"],
-            "favourite_category": pd.Categorical(names[users["taste"].argmax(axis=1)], categories=list(names)),
-            "true_churn_date": _to_datetime(t0, users["churn"]),
-        }
-    )
-    return Shop(config=cfg, catalogue=catalogue, users=users_frame, events=events, emails=emails, truth=truth)
 
 
-def config_dict(cfg: ShopConfig) -> dict:
-    """The config as a plain dict (for cache keys and notes)."""
-    return asdict(cfg)
+def _join_events(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """One log from the blocks' logs: sessions numbered across blocks, rows in time order."""
+    if len(parts) == 1:
+        return parts[0]
+    offsets = np.cumsum([0] + [int(p[SESSION_ID].max()) if len(p) else 0 for p in parts[:-1]])
+    parts = [
+        p.assign(**{SESSION_ID: p[SESSION_ID] + o, ORDER_ID: p[ORDER_ID] + o})
+        for p, o in zip(parts, offsets, strict=True)
+    ]
+    events = pd.concat(parts, ignore_index=True)
+    # The order within a block: time, then session, then view < cart < purchase.
+    order = np.lexsort(
+        (events[EVENT_TYPE].cat.codes.to_numpy(), events[SESSION_ID].to_numpy(), events[TIMESTAMP].to_numpy())
+    )
+    return events.take(order).reset_index(drop=True)

@@ -45,6 +45,21 @@ class GroundTruth:
             item_price=items["price"],
         )
 
+    @classmethod
+    def concat(cls, parts: list[GroundTruth]) -> GroundTruth:
+        """The truth of consecutive blocks of users (same items), users in block order."""
+        if len(parts) == 1:
+            return parts[0]
+        per_user = ("taste", "brand_pref", "price_sensitivity", "staples")
+        return cls(
+            **{
+                f.name: np.concatenate([getattr(p, f.name) for p in parts])
+                if f.name in per_user
+                else getattr(parts[0], f.name)
+                for f in fields(cls)
+            }
+        )
+
     @property
     def n_users(self) -> int:
         return self.taste.shape[0]

@@ -64,7 +64,7 @@ def test_event_log_is_consistent(small):
     assert (events["timestamp"].to_numpy() >= launch).all()
     # everything happens inside the period, after the user signed up
     assert events["timestamp"].min() >= pd.Timestamp(small.config.start)
-    assert events["timestamp"].max() <= pd.Timestamp(small.config.end) + pd.Timedelta(days=1)
+    assert events["timestamp"].max() < small.log_end == pd.Timestamp(small.config.end) + pd.Timedelta(days=1)
     signup = small.users.set_index("user_id")["signup_date"].reindex(events["user_id"]).to_numpy()
     assert (events["timestamp"].to_numpy() >= signup).all()
 
@@ -137,7 +137,7 @@ def test_affinity_rejects_unknown_ids(small):
         ({"replenish_share": 1.5}, r"replenish_share must be a finite number in \[0.0, 1.0\]"),
         ({"sessions_per_month": -1.0}, "sessions_per_month must be a finite number > 0"),
         ({"popularity_offset": float("inf")}, "popularity_offset must be a finite number"),
-        ({"start": "2023-05-01", "end": "2023-01-01"}, "end .* must be after start"),
+        ({"start": "2023-05-01", "end": "2023-01-01"}, "end .* must not be before start"),
         ({"start": "soon"}, "start='soon' is not a date"),
     ],
 )
@@ -149,3 +149,49 @@ def test_bad_parameters_raise(changes, message):
 def test_unknown_option_is_an_error():
     with pytest.raises(TypeError, match="unexpected keyword"):
         generate_shop(**SMALL, colour="blue")
+
+
+def test_end_is_the_last_day_logged(shop):
+    """``end`` is inclusive: the last day has a full day of activity, and nothing happens after it."""
+    days = shop.events["timestamp"].dt.normalize()
+    per_day = days.value_counts()
+    last = pd.Timestamp(shop.config.end)
+    assert days.max() == last
+    assert per_day[last] > 0.5 * per_day.median()  # a full day, not a stub
+
+
+def test_a_label_window_touching_the_last_day_sees_its_purchases(shop):
+    from shopcase.churn import churn_labels
+
+    as_of = shop.log_end - pd.Timedelta(days=30)
+    labels = churn_labels(shop.events, as_of, horizon_days=30, log_end=shop.log_end)
+    events = shop.events
+    bought_last_day = events.loc[
+        (events["event_type"] == "purchase") & (events["timestamp"] >= pd.Timestamp(shop.config.end)), "user_id"
+    ]
+    returning = labels[labels["customer_id"].isin(bought_last_day)]
+    assert len(returning) > 0 and not returning["churned"].any()
+
+
+def test_blocks_of_users_do_not_depend_on_each_other(monkeypatch):
+    """Each block of users has its own seed: a block computed alone equals its part of the whole shop."""
+    from shopcase.data import generate
+
+    monkeypatch.setattr(generate, "USER_BLOCK", 150)
+    config = generate.ShopConfig(n_users=400, n_items=300, seed=3).validated()
+    whole = generate.generate_shop(n_users=400, n_items=300, seed=3)
+    assert generate.n_user_blocks(config) == 3
+    alone = generate.generate_user_block(config, 2)
+    users = whole.users[whole.users["user_id"] > 300].reset_index(drop=True)
+    pd.testing.assert_frame_equal(alone.users, users)
+    part = whole.events[whole.events["user_id"] > 300].reset_index(drop=True)
+    offset = part["session_id"].min() - alone.events["session_id"].min()
+    pd.testing.assert_frame_equal(
+        alone.events.assign(session_id=alone.events["session_id"] + offset, order_id=alone.events["order_id"] + offset),
+        part,
+    )
+    np.testing.assert_array_equal(alone.truth.taste, whole.truth.taste[300:])
+    assert whole.events["session_id"].nunique() == whole.events.groupby(["user_id", "session_id"]).ngroups
+    assert whole.events["timestamp"].is_monotonic_increasing
+    with pytest.raises(ValueError, match="block must be an integer in"):
+        generate.generate_user_block(config, 3)

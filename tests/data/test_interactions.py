@@ -1,7 +1,8 @@
+import pandas as pd
 import pytest
 from handmade import handmade_events
 
-from shopcase.data import interactions_from_events
+from shopcase.data import interactions_from_events, purchase_interactions
 
 
 def test_default_weights_sum_over_events():
@@ -23,9 +24,10 @@ def test_max_keeps_the_strongest_event_and_zero_weights_drop_a_type():
     "kwargs, message",
     [
         ({"weights": {"view": 1, "cart": 3}}, r"\['purchase'\] have no weight"),
-        ({"weights": {"view": -1, "cart": 3, "purchase": 5}}, "finite and >= 0"),
+        ({"weights": {"view": -1, "cart": 3, "purchase": 5}}, r"weights\['view'\] must be a finite number >= 0"),
         ({"weights": {"view": 0, "cart": 0, "purchase": 0}}, "no events with a positive weight"),
-        ({"aggregate": "mean"}, "aggregate must be 'sum' or 'max'"),
+        ({"aggregate": "mean"}, r"aggregate must be one of \('sum', 'max'\)"),
+        ({"with_timestamp": 1}, "with_timestamp must be True or False"),
     ],
 )
 def test_bad_arguments_raise(kwargs, message):
@@ -38,3 +40,28 @@ def test_nan_ids_raise():
     events.loc[0, "item_id"] = None
     with pytest.raises(ValueError, match="'item_id' has 1 of 13 rows missing"):
         interactions_from_events(events)
+
+
+def test_with_timestamp_keeps_each_pairs_last_counted_event():
+    out = interactions_from_events(handmade_events(), with_timestamp=True).set_index(["user_id", "item_id"])
+    assert out.loc[(1, "A"), "timestamp"] == pd.Timestamp("2023-03-10 12:02")
+    assert out.loc[(1, "B"), "timestamp"] == pd.Timestamp("2023-02-20 09:01")
+    views_dropped = interactions_from_events(
+        handmade_events(), weights={"view": 0, "cart": 1, "purchase": 1}, with_timestamp=True
+    ).set_index(["user_id", "item_id"])
+    assert views_dropped.loc[(3, "B"), "timestamp"] == pd.Timestamp("2023-04-10 08:05")
+    assert list(out.columns) == ["rating", "timestamp"]
+
+
+def test_purchase_interactions_count_distinct_orders_and_the_last_purchase():
+    out = purchase_interactions(handmade_events()).set_index(["user_id", "item_id"])
+    assert out["rating"].to_dict() == {(1, "A"): 2.0, (1, "C"): 1.0, (3, "B"): 1.0}
+    assert out.loc[(1, "A"), "timestamp"] == pd.Timestamp("2023-03-10 12:02")
+    logged = purchase_interactions(handmade_events(), strength="log1p").set_index(["user_id", "item_id"])
+    assert logged.loc[(1, "A"), "rating"] == pytest.approx(1.0986122886681098)
+    assert set(purchase_interactions(handmade_events(), strength="binary")["rating"]) == {1.0}
+    with pytest.raises(ValueError, match="strength must be one of"):
+        purchase_interactions(handmade_events(), strength="sum")
+    views = handmade_events()
+    with pytest.raises(ValueError, match="no purchase lines"):
+        purchase_interactions(views[views["event_type"] == "view"])
