@@ -2,14 +2,19 @@
 
 ``python -m shopcase.runner run [--build build] [--only 01 03] [-p name value ...]``
 ``python -m shopcase.runner refresh [--only 02]`` re-executes committed notebooks in place.
-A failing cell stops the run with the notebook, the cell number and the error named.
+A failing cell stops the run with the notebook, the cell number and the error named. A notebook that needs
+more than Python (``metadata.shopcase.requires``, e.g. ``["java", "pyspark"]`` for Spark) is skipped with one
+line saying what to install when the machine lacks it. The output is one line per notebook: which, how long,
+where the executed copy went.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Iterable
@@ -21,8 +26,37 @@ from shopcase.summary import write_summary
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 
 
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+"""Kernels log only errors: their start-up warnings (e.g. about TCP transport on loopback) are not for a reader."""
+
+
 class NotebookFailed(RuntimeError):
     """A notebook cell raised; the message names the notebook, cell and error."""
+
+
+def _java_works() -> bool:
+    try:
+        return subprocess.run(["java", "-version"], capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+REQUIREMENTS: dict[str, tuple[object, str]] = {
+    "java": (_java_works, "Java 17 or newer (e.g. `apt-get install openjdk-17-jre-headless`)"),
+    "pyspark": (lambda: importlib.util.find_spec("pyspark") is not None, "pyspark (`make setup` installs it)"),
+}
+"""What a notebook may declare in ``metadata.shopcase.requires``: a probe and what to install when it fails."""
+
+
+def missing_requirements(path: Path) -> list[str]:
+    """What ``path`` declares it needs and this machine lacks, as install hints (empty: it can run)."""
+    import nbformat
+
+    needs = nbformat.read(path, as_version=4).metadata.get("shopcase", {}).get("requires", [])
+    unknown = [n for n in needs if n not in REQUIREMENTS]
+    if unknown:
+        raise ValueError(f"{path.name}: unknown requirement(s) {unknown}; known: {sorted(REQUIREMENTS)}")
+    return [REQUIREMENTS[n][1] for n in needs if not REQUIREMENTS[n][0]()]
 
 
 def list_notebooks(folder: Path = NOTEBOOKS_DIR, only: Iterable[str] | None = None) -> list[Path]:
@@ -50,6 +84,7 @@ def execute_notebook(source: Path, output: Path, parameters: dict | None = None)
             kernel_name="python3",
             cwd=str(source.parent),
             progress_bar=False,
+            extra_arguments=KERNEL_ARGUMENTS,
         )
     except PapermillExecutionError as exc:
         raise NotebookFailed(
@@ -70,16 +105,19 @@ def run_all(
     figures_dir = build / "figures"
     done = []
     for source in list_notebooks(notebooks_dir, only=only):
+        missing = missing_requirements(source)
+        if missing:
+            print(f"skipping {source.name}: it needs {' and '.join(missing)}", flush=True)
+            continue
         params = dict(parameters or {})
         if not in_place:
             params["summary_path"] = str((figures_dir / f"{source.stem}.json").resolve())
         # In place, run into a scratch copy first: a failing cell must not overwrite the committed notebook.
         output = build / ("refresh" if in_place else "notebooks") / source.name
         started = time.perf_counter()
-        print(f"running {source.name} ...", flush=True)
         execute_notebook(source, output, params)
         target = shutil.copyfile(output, source) if in_place else output
-        print(f"  done in {time.perf_counter() - started:.0f} s -> {target}", flush=True)
+        print(f"{source.name}: {time.perf_counter() - started:.0f} s -> {target}", flush=True)
         done.append(Path(target))
     if not in_place:
         summary = write_summary(

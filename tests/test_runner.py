@@ -56,3 +56,22 @@ def test_list_notebooks_is_ordered_and_filters():
     assert [p.name for p in list_notebooks(only=["01"])] == [names[0]]
     with pytest.raises(ValueError, match="no notebooks found"):
         list_notebooks(only=["77"])
+
+
+def test_a_notebook_needing_what_the_machine_lacks_is_skipped_with_one_line(tmp_path, capsys, monkeypatch):
+    from shopcase import runner
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["shopcase"] = {"requires": ["java"]}
+    nb.cells = [nbformat.v4.new_code_cell("raise RuntimeError('must not run')")]
+    nbformat.write(nb, folder / "10_needs_java.ipynb")
+    monkeypatch.setitem(runner.REQUIREMENTS, "java", (lambda: False, "Java 17"))
+    assert run_all(tmp_path / "build", notebooks_dir=folder) == []
+    assert capsys.readouterr().out.splitlines()[0] == "skipping 10_needs_java.ipynb: it needs Java 17"
+    nb.metadata["shopcase"] = {"requires": ["cobol"]}
+    nbformat.write(nb, folder / "10_needs_java.ipynb")
+    with pytest.raises(ValueError, match="unknown requirement"):
+        run_all(tmp_path / "build", notebooks_dir=folder)

@@ -9,11 +9,12 @@ longer passes its checker raises there (``Feedback.require``).
 """
 
 import json
+import os
 
 import nbformat
 import pytest
 
-from shopcase.runner import NOTEBOOKS_DIR, execute_notebook, list_notebooks
+from shopcase.runner import NOTEBOOKS_DIR, execute_notebook, list_notebooks, missing_requirements
 
 SOLUTIONS_DIR = NOTEBOOKS_DIR / "solutions"
 NOTEBOOKS = list_notebooks()
@@ -87,6 +88,9 @@ def test_every_solution_belongs_to_a_notebook():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_on_small_parameters(path, tmp_path):
+    missing = missing_requirements(path)
+    if missing and os.environ.get("SHOPCASE_REQUIRE_SPARK") != "1":
+        pytest.skip(f"{path.name} needs {' and '.join(missing)}")
     summary = tmp_path / "figures.json"
     small = nbformat.read(path, as_version=4).metadata["shopcase"]["test_parameters"]
     execute_notebook(path, tmp_path / path.name, {**small, "summary_path": str(summary)})
