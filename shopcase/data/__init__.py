@@ -7,7 +7,9 @@ Where each piece lives:
 - real datasets: ``real`` (UCI Online Retail and CDNOW, shipped; MovieLens-100k from a path you give);
 - tables derived from an event log, generated or real: ``customers`` (``customers_as_of``), ``interactions``
   (``interactions_from_events``, with or without the last timestamp per pair);
-- realism: ``describe`` (``describe_shop`` / ``compare_to_reference``).
+- realism: ``describe`` (``describe_shop`` / ``compare_to_reference``; ``trading_profile`` /
+  ``compare_trading_profile`` for weekdays and the season);
+- the trading calendar of a generated shop (prices, promotions, stock-outs, weekday and season): ``trading``.
 
 Held-out relevance for scoring recommendations (what a user bought in the test period) is not here: it is
 ``shopcase.evaluate.relevance``.
@@ -17,10 +19,13 @@ from shopcase.data.customers import customers_as_of
 from shopcase.data.describe import (
     STATISTICS,
     TOLERANCES,
+    TRADING_TOLERANCES,
     compare_to_reference,
+    compare_trading_profile,
     describe_shop,
     funnel,
     purchases_in_top_categories,
+    trading_profile,
 )
 from shopcase.data.generate import Shop, ShopConfig, generate_shop
 from shopcase.data.hidden_truth import GroundTruth
@@ -38,12 +43,14 @@ from shopcase.data.store import load_or_generate, load_shop, save_shop
 __all__ = [
     "STATISTICS",
     "TOLERANCES",
+    "TRADING_TOLERANCES",
     "GroundTruth",
     "OnlineRetail",
     "Shop",
     "ShopConfig",
     "cdnow_events",
     "compare_to_reference",
+    "compare_trading_profile",
     "customers_as_of",
     "describe_shop",
     "funnel",
@@ -58,4 +65,5 @@ __all__ = [
     "purchase_interactions",
     "purchases_in_top_categories",
     "save_shop",
+    "trading_profile",
 ]

@@ -179,3 +179,71 @@ def purchases_in_top_categories(
     chance = mix[top_categories[users]].sum(axis=1)
     observed = float(in_top.mean())
     return {"observed": observed, "chance": float(chance.mean()), "lift": observed / float(chance.mean())}
+
+
+WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+TRADING_TOLERANCES: dict[str, tuple[str, float]] = {
+    **{f"share_{day}": ("absolute", 0.025) for day in WEEKDAYS},
+    "sep_oct_lift": ("relative", 0.15),
+    "nov_dec_lift": ("relative", 0.15),
+}
+"""How far a generated shop's trading shape may lie from the real shop's: (kind, bound)."""
+
+
+def trading_profile(events: pd.DataFrame) -> pd.Series:
+    """When orders happen: the weekday shares and the year-end lift of daily orders.
+
+    ``share_<day>``: share of orders placed on each weekday (Monday first), each day of the log counted
+    once (days without orders count as zero). ``sep_oct_lift`` / ``nov_dec_lift``: mean orders per day in
+    September-October / November-December divided by the mean over January-August (NaN when the log
+    lacks either period). Order times are the first line of each order.
+    """
+    events = validate_frame(events, EVENTS_COLUMNS, "events")
+    lines = events[events[EVENT_TYPE].astype(str) == PURCHASE]
+    if lines.empty:
+        raise ValueError("events has no purchase lines")
+    first_line = lines.groupby([USER_ID, ORDER_ID], sort=False, dropna=False)[TIMESTAMP].min()
+    per_day = first_line.dt.normalize().value_counts()
+    days = pd.date_range(per_day.index.min(), per_day.index.max(), freq="D")
+    per_day = per_day.reindex(days, fill_value=0)
+    weekday = per_day.groupby(days.day_of_week).mean().reindex(range(7), fill_value=0.0)
+    shares = weekday / weekday.sum()
+    month = days.month.to_numpy()
+    base = per_day[month <= 8].mean() if (month <= 8).any() else np.nan
+
+    def lift(months: tuple[int, ...]) -> float:
+        chosen = np.isin(month, months)
+        return float(per_day[chosen].mean() / base) if chosen.any() and base > 0 else float("nan")
+
+    values = {f"share_{day}": float(shares.iloc[i]) for i, day in enumerate(WEEKDAYS)}
+    values |= {"sep_oct_lift": lift((9, 10)), "nov_dec_lift": lift((11, 12))}
+    return pd.Series(values, name="value")
+
+
+def compare_trading_profile(shop: pd.Series, reference: pd.Series) -> pd.DataFrame:
+    """``trading_profile`` of a generated shop beside a real one, with ``TRADING_TOLERANCES``.
+
+    Weekday shares are compared over the weekdays the reference trades on (Online Retail is closed on
+    Saturdays), renormalised to sum to 1 on both sides; a closed day is shown but not judged.
+    """
+    days = [f"share_{d}" for d in WEEKDAYS]
+    open_days = [d for d in days if reference[d] > 0]
+    gen, ref = shop.copy(), reference.copy()
+    gen[open_days] = gen[open_days] / gen[open_days].sum()
+    ref[open_days] = ref[open_days] / ref[open_days].sum()
+    rows = []
+    for name, (kind, bound) in TRADING_TOLERANCES.items():
+        g, r = float(gen[name]), float(ref[name])
+        judged = (name in open_days or name not in days) and np.isfinite(g) and np.isfinite(r)
+        allowed = bound if kind == "absolute" else bound * abs(r)
+        rows.append(
+            {
+                "statistic": name,
+                "generated": g,
+                "reference": r,
+                "tolerance": f"±{bound:g}" + (" x reference" if kind == "relative" else ""),
+                "within": bool(abs(g - r) <= allowed) if judged else None,
+            }
+        )
+    return pd.DataFrame(rows).set_index("statistic")

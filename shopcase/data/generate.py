@@ -28,6 +28,13 @@ import pandas as pd
 
 from shopcase.data.catalogue_words import BRAND_SYLLABLES, CATEGORIES
 from shopcase.data.hidden_truth import GroundTruth
+from shopcase.data.trading import (
+    ONLINE_RETAIL_WEEKDAYS,
+    TradingCalendar,
+    activity_profile,
+    price_schedule,
+    stock_schedule,
+)
 from shopcase.schema import (
     BRAND,
     CATEGORY,
@@ -69,17 +76,28 @@ class ShopConfig:
     popularity_exponent: float = 1.1  # exposure of the item at popularity rank r is (r + offset) ** -exponent
     popularity_offset: float = 60.0  # Zipf-Mandelbrot offset: flattens the very head, as real shops show
     taste_concentration: float = 0.3  # Dirichlet concentration per category: small = focused users
-    sessions_per_month: float = 0.5  # median shopping sessions per month of a user
+    sessions_per_month: float = 0.43  # median shopping sessions per month of a user
     mean_lifetime_days: float = 400.0  # mean time from first activity to churn
     fade_days: float = 45.0  # engagement falls over this many days before churn
     browse_sessions_ratio: float = 6.0  # window-shopping sessions per shopping session; they rarely cart
     browse_cart_penalty: float = 4.0  # logit penalty on carting during window shopping
     staples_per_user: int = 3  # items a user re-buys
-    replenish_share: float = 0.7  # mean share of sessions that revisit a staple
+    replenish_share: float = 0.8  # mean share of sessions that revisit a staple
     cart_bias: float = -2.2  # logit of carting a viewed item of average affinity
     checkout_rate: float = 0.6  # mean chance a session with a cart ends in a purchase
     new_item_share: float = 0.15  # items launched during the period
     email_every_days: int = 7
+    weekday_profile: tuple[float, ...] = ONLINE_RETAIL_WEEKDAYS  # relative sessions per weekday, Monday first
+    season_height: float = 0.8  # the season's peak rate is 1 + this, relative to the quiet months
+    season_peak_day: float = 338.0  # day of the year of the peak (early December)
+    season_rise_days: float = 55.0  # width of the rise towards the peak
+    season_fall_days: float = 9.0  # width of the fall after it (trade stops quickly after Christmas)
+    price_changes_per_year: float = 0.5  # permanent list-price steps per item and year
+    promotions_per_year: float = 3.0  # category-wide promotions per category and year
+    promotion_discount: float = 0.2  # mean discount of a promotion
+    promotion_days: float = 10.0  # mean length of a promotion
+    stockouts_per_year: float = 2.0  # out-of-stock spells per item and year
+    stockout_days: float = 5.0  # mean length of an out-of-stock spell
 
     def validated(self) -> ShopConfig:
         """Return self if every field is in range, else raise ``ValueError`` naming the field."""
@@ -91,7 +109,21 @@ class ShopConfig:
         for name in ("replenish_share", "checkout_rate", "new_item_share"):
             check_probability(getattr(self, name), name, inclusive=True)
         check_number(self.popularity_offset, "popularity_offset", low=0.0)
+        if len(self.weekday_profile) != 7:
+            raise ValueError(f"weekday_profile needs 7 weights (Monday first), got {len(self.weekday_profile)}")
+        for day, weight in enumerate(self.weekday_profile):
+            check_number(weight, f"weekday_profile[{day}]", low=0.0)
+        if sum(self.weekday_profile) <= 0:
+            raise ValueError("weekday_profile is all zero: nobody would ever shop")
+        check_number(self.season_peak_day, "season_peak_day", low=0.0, high=365.0)
+        check_probability(self.promotion_discount, "promotion_discount", inclusive=True)
+        for name in ("season_height", "price_changes_per_year", "promotions_per_year", "stockouts_per_year"):
+            check_number(getattr(self, name), name, low=0.0)
         for name in (
+            "season_rise_days",
+            "season_fall_days",
+            "promotion_days",
+            "stockout_days",
             "popularity_exponent",
             "taste_concentration",
             "sessions_per_month",
@@ -116,6 +148,8 @@ class Shop:
     events: pd.DataFrame
     emails: pd.DataFrame
     truth: GroundTruth
+    prices: pd.DataFrame
+    stockouts: pd.DataFrame
 
     def affinity(self, user_ids: np.ndarray, item_ids: np.ndarray) -> np.ndarray:
         """True affinity (log-odds scale) of each (user, item) pair; same-length id arrays."""
@@ -286,15 +320,20 @@ def _within_group_position(group_sizes: np.ndarray) -> np.ndarray:
     return np.arange(group_sizes.sum()) - starts
 
 
-def _make_sessions(cfg: ShopConfig, n_users: int, rng: np.random.Generator, users: dict, period: float) -> dict:
+def _make_sessions(
+    cfg: ShopConfig, n_users: int, rng: np.random.Generator, users: dict, period: float, calendar: TradingCalendar
+) -> dict:
     active_from = np.maximum(users["signup"], 0.0)
     active_to = np.minimum(users["churn"], period)
     window = np.clip(active_to - active_from, 0.0, None)
-    # Thinning: draw candidate sessions at the peak rate, keep each with the engagement at its time.
-    n_candidates = rng.poisson(users["activity"] * (1.0 + cfg.browse_sessions_ratio) * window / 30.0)
+    # Thinning: draw candidate sessions at the peak rate, keep each with the engagement and the day's
+    # relative activity (weekday x season) at its time.
+    peak = calendar.activity.max()
+    n_candidates = rng.poisson(users["activity"] * (1.0 + cfg.browse_sessions_ratio) * peak * window / 30.0)
     user = np.repeat(np.arange(n_users), n_candidates)
     t = active_from[user] + rng.random(len(user)) * window[user]
-    keep = rng.random(len(user)) < _engagement(users["churn"][user] - t, cfg.fade_days)
+    today = calendar.activity[calendar.day_index(t)] / peak
+    keep = rng.random(len(user)) < _engagement(users["churn"][user] - t, cfg.fade_days) * today
     user, t = user[keep], t[keep]
     order = np.lexsort((t, user))
     user, t = user[order], t[order]
@@ -311,7 +350,9 @@ def _make_sessions(cfg: ShopConfig, n_users: int, rng: np.random.Generator, user
     }
 
 
-def _make_events(cfg, rng, sessions, users, items, truth: GroundTruth, start: pd.Timestamp, period: float):
+def _make_events(
+    cfg, rng, sessions, users, items, truth: GroundTruth, start: pd.Timestamp, period: float, calendar: TradingCalendar
+):
     n_sessions = len(sessions["user"])
     session = np.repeat(np.arange(n_sessions), sessions["n_views"])
     position = _within_group_position(sessions["n_views"])
@@ -340,7 +381,11 @@ def _make_events(cfg, rng, sessions, users, items, truth: GroundTruth, start: pd
     view_time = view_day * _DAY_SECONDS + view_seconds
     logit = cfg.cart_bias + truth.affinity_by_index(user, item) + 3.0 * staple_view  # staples: a known want
     logit -= cfg.browse_cart_penalty * sessions["browse"][session]
+    # Today's price against the list price: a discount tempts the price-sensitive most.
+    day = calendar.day_index(view_day)
+    logit -= truth.price_sensitivity[user] * np.log(calendar.price[item, day] / calendar.list_price[item])
     carted = rng.random(len(item)) < 1.0 / (1.0 + np.exp(-logit))
+    carted &= calendar.in_stock[item, day]  # out of stock: seen, not bought (sales are censored)
     bought = carted & sessions["checkout"][session]
     # One purchase line per item and order, at the end of the session.
     line = pd.DataFrame({"s": session[bought], "i": item[bought]}).drop_duplicates()
@@ -354,7 +399,8 @@ def _make_events(cfg, rng, sessions, users, items, truth: GroundTruth, start: pd
     # Whole seconds, the log's resolution: time order then means the same here and across blocks.
     seconds = np.round(np.concatenate([view_time, view_time[carted] + 20.0, session_end[line_session] + 60.0]))
     event_session = np.concatenate([session, session[carted], line_session])
-    del view_time, view_day, position, user, logit
+    event_day = calendar.day_index(seconds / _DAY_SECONDS)
+    del view_time, view_day, position, user, logit, day
     code = np.repeat(np.arange(3, dtype=np.int8), [n_views, n_carts, len(line_item)])
     order = np.lexsort((code, event_session, seconds))
     # The log stops at the end of its last day: a session still running at midnight is cut there, as an
@@ -374,7 +420,7 @@ def _make_events(cfg, rng, sessions, users, items, truth: GroundTruth, start: pd
             EVENT_TYPE: pd.Categorical.from_codes(code, categories=list(EVENT_TYPES)),
             ITEM_ID: event_item + 1,
             QUANTITY: units,
-            UNIT_PRICE: truth.item_price[event_item],
+            UNIT_PRICE: calendar.price[event_item, event_day[order]],
             ORDER_ID: pd.arrays.IntegerArray(event_session + 1, mask=~is_purchase),
         }
     )
@@ -412,10 +458,11 @@ class ShopBlock:
 
 @dataclass(frozen=True)
 class _CatalogueState:
-    """The catalogue and the item latents every block of users shares."""
+    """The catalogue, the item latents and the trading calendar every block of users shares."""
 
     catalogue: pd.DataFrame
     items: dict
+    calendar: TradingCalendar
 
 
 def _streams(seed: int, *key: int, n: int) -> list[np.random.Generator]:
@@ -432,7 +479,35 @@ def _period_days(cfg: ShopConfig) -> tuple[pd.Timestamp, float]:
 def _catalogue_state(cfg: ShopConfig) -> _CatalogueState:
     t0, period = _period_days(cfg)
     catalogue, items = _make_catalogue(cfg, _streams(cfg.seed, 0, n=1)[0], t0, period)
-    return _CatalogueState(catalogue, items)
+    n_days = int(round(period))
+    prices_rng, stock_rng = _streams(cfg.seed, 2, n=2)
+    price, promotion = price_schedule(
+        prices_rng,
+        items["price"],
+        items["category"],
+        n_days,
+        cfg.price_changes_per_year,
+        cfg.promotions_per_year,
+        cfg.promotion_discount,
+        cfg.promotion_days,
+    )
+    calendar = TradingCalendar(
+        start=t0,
+        activity=activity_profile(
+            t0,
+            n_days,
+            cfg.weekday_profile,
+            cfg.season_height,
+            cfg.season_peak_day,
+            cfg.season_rise_days,
+            cfg.season_fall_days,
+        ),
+        price=price,
+        list_price=items["price"],
+        promotion=promotion,
+        in_stock=stock_schedule(stock_rng, cfg.n_items, n_days, cfg.stockouts_per_year, cfg.stockout_days),
+    )
+    return _CatalogueState(catalogue, items, calendar)
 
 
 def n_user_blocks(config: ShopConfig) -> int:
@@ -475,8 +550,8 @@ def generate_user_block(config: ShopConfig, block: int, catalogue_state: _Catalo
         .sample(streams[1], staple_users, _sample_rows(streams[1], users["taste"][staple_users]))
         .reshape(n_block, cfg.staples_per_user)
     )
-    sessions = _make_sessions(cfg, n_block, streams[2], users, period)
-    events = _make_events(cfg, streams[3], sessions, users, items, truth, t0, period)
+    sessions = _make_sessions(cfg, n_block, streams[2], users, period, state.calendar)
+    events = _make_events(cfg, streams[3], sessions, users, items, truth, t0, period, state.calendar)
     emails = _make_emails(cfg, n_block, streams[4], users, t0, period)
     events[USER_ID] += first
     emails[USER_ID] += first
@@ -523,6 +598,8 @@ def generate_shop(
         events=events,
         emails=pd.concat([b.emails for b in blocks], ignore_index=True),
         truth=GroundTruth.concat([b.truth for b in blocks]),
+        prices=state.calendar.prices_table(),
+        stockouts=state.calendar.stockouts_table(),
     )
 
 
@@ -536,8 +613,7 @@ def _join_events(parts: list[pd.DataFrame]) -> pd.DataFrame:
         for p, o in zip(parts, offsets, strict=True)
     ]
     events = pd.concat(parts, ignore_index=True)
-    # The order within a block: time, then session, then view < cart < purchase.
-    order = np.lexsort(
-        (events[EVENT_TYPE].cat.codes.to_numpy(), events[SESSION_ID].to_numpy(), events[TIMESTAMP].to_numpy())
-    )
+    # Each block is in (time, session, view < cart < purchase) order and later blocks hold later sessions, so a
+    # stable sort by time alone gives that order overall; it merges the blocks' sorted runs (timsort).
+    order = np.argsort(events[TIMESTAMP].to_numpy(), kind="stable")
     return events.take(order).reset_index(drop=True)

@@ -20,10 +20,10 @@ from shopcase.data.generate import Shop, ShopConfig, generate_shop
 from shopcase.data.hidden_truth import GroundTruth
 from shopcase.paths import generated_dir
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 """Bump when the generator's output changes, so stale caches are not read."""
 
-_TABLES = ("catalogue", "users", "events", "emails")
+_TABLES = ("catalogue", "users", "events", "emails", "prices", "stockouts")
 
 
 def cache_key(config: ShopConfig) -> str:
@@ -46,7 +46,9 @@ def save_shop(shop: Shop, folder: str | os.PathLike) -> Path:
 def load_shop(folder: str | os.PathLike) -> Shop:
     """Read a shop written by ``save_shop``."""
     folder = Path(folder)
-    config = ShopConfig(**json.loads((folder / "config.json").read_text()))
+    fields = json.loads((folder / "config.json").read_text())
+    # JSON has no tuples: sequences (the weekday profile) come back as lists.
+    config = ShopConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
     tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in _TABLES}
     return Shop(config=config, truth=GroundTruth.load(folder / "truth.npz"), **tables)
 

@@ -12,7 +12,7 @@ def test_cache_round_trip_is_exact(tmp_path):
     assert len(list(tmp_path.iterdir())) == 1
     cached = load_or_generate(**SMALL, cache_dir=tmp_path)
     fresh = generate_shop(**SMALL)
-    for name in ("catalogue", "users", "events", "emails"):
+    for name in ("catalogue", "users", "events", "emails", "prices", "stockouts"):
         pd.testing.assert_frame_equal(getattr(cached, name), getattr(fresh, name), obj=name)
         pd.testing.assert_frame_equal(getattr(first, name), getattr(fresh, name), obj=name)
     assert cached.config == fresh.config
