@@ -193,6 +193,19 @@ class UserHistory:
             rows[~anonymous] = found
         return rows
 
+    def user_row(self, user_id: object, name: str = "user_id") -> int:
+        """Row of one user id (a dict lookup, for serving); -1 for ``None`` (anonymous); unknown ids raise."""
+        if user_id is None:
+            return -1
+        lookup = self.__dict__.get("_row_of")
+        if lookup is None:
+            lookup = self.__dict__["_row_of"] = dict(zip(self.users.tolist(), range(len(self.users)), strict=True))
+        try:
+            return lookup[user_id]
+        except (KeyError, TypeError):
+            kind = self.users.dtype
+            raise ValueError(f"{name}: unknown user id {user_id!r} (known ids are {kind})") from None
+
     def features(
         self, user_rows: np.ndarray, item_rows: np.ndarray, bm25: np.ndarray, groups: np.ndarray
     ) -> np.ndarray:

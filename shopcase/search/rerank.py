@@ -263,14 +263,15 @@ class Reranker(BaseEstimator):
         """
         check_is_fitted(self, "model_")
         require_columns(candidates, [ITEM_ID, SCORE], "candidates")
-        user_rows = self.history_.user_rows([user_id])
+        user_row = self.history_.user_row(user_id)
         self.index_._parse(query)  # the same query checks as search (raises on blank/over-long queries)
         if candidates.empty:
             return _empty_ranking(self.index_.item_ids_.dtype)
         as_id_index(candidates[ITEM_ID], "candidates.item_id")
         item_rows = self.index_.item_rows(candidates[ITEM_ID].to_numpy(), "candidates.item_id")
         bm25 = candidates[SCORE].to_numpy(dtype=np.float64)
-        X = self.history_.features(np.repeat(user_rows, len(item_rows)), item_rows, bm25, np.zeros(len(item_rows)))
+        users = np.full(len(item_rows), user_row, dtype=np.int64)
+        X = self.history_.features(users, item_rows, bm25, np.zeros(len(item_rows), dtype=np.int64))
         scores = self.model_.booster_.predict(X)
         order = np.lexsort((np.arange(len(scores)), -scores))
         ranked = pd.DataFrame(
