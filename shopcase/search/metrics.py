@@ -16,6 +16,7 @@ resampling users (a user's queries move together, as they are not independent).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -207,7 +208,7 @@ def compare(
     names : (str, str)
         Labels for the result.
     n_resamples, confidence, seed
-        Bootstrap settings (scipy's BCa interval, seeded).
+        Bootstrap settings (scipy's BCa interval, percentile when BCa is undefined; seeded).
 
     Returns
     -------
@@ -233,16 +234,24 @@ def compare(
         return x.sum(axis=axis) / y.sum(axis=axis) - 1.0
 
     x, y = sums["a"].to_numpy(), sums["b"].to_numpy()
-    result = stats.bootstrap(
-        (x, y),
-        gain,
-        paired=True,
-        vectorized=True,
-        n_resamples=n_resamples,
-        confidence_level=confidence,
-        method="BCa",
-        rng=np.random.default_rng(seed),
-    )
+    interval = None
+    for method in ("BCa", "percentile"):  # BCa is undefined when every resample agrees (identical rankers)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # scipy's warning for that case; we fall back
+            warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+            result = stats.bootstrap(
+                (x, y),
+                gain,
+                paired=True,
+                vectorized=True,
+                n_resamples=n_resamples,
+                confidence_level=confidence,
+                method=method,
+                rng=np.random.default_rng(seed),
+            )
+        interval = result.confidence_interval
+        if np.isfinite(interval.low) and np.isfinite(interval.high):
+            break
     n = int(both.sum())
     return Comparison(
         metric=metric,
@@ -251,8 +260,8 @@ def compare(
         value=float(x.sum() / n),
         baseline_value=float(y.sum() / n),
         relative_gain=float(gain(x, y)),
-        low=float(result.confidence_interval.low),
-        high=float(result.confidence_interval.high),
+        low=float(interval.low),
+        high=float(interval.high),
         confidence=float(confidence),
         n_queries=n,
         n_clusters=len(sums),

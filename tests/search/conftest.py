@@ -43,3 +43,31 @@ def tiny_catalogue():
             PRICE: [50.0, 40.0, 20.0, 30.0, 10.0, 15.0],
         }
     )
+
+
+TRAIN_START, TEST_START = "2023-07-01", "2023-10-01"
+
+
+@pytest.fixture(scope="session")
+def log_index(shop):
+    """The shop's search as it stood when the log starts: popularity from the views before it."""
+    past = shop.events[(shop.events["timestamp"] < TRAIN_START) & (shop.events[EVENT_TYPE] == VIEW)]
+    return SearchIndex().fit(shop.catalogue, popularity=past.groupby(ITEM_ID).size())
+
+
+@pytest.fixture(scope="session")
+def log(shop, log_index):
+    from shopcase.search import simulate_search_log
+
+    return simulate_search_log(shop, log_index, 4_000, seed=3, start=TRAIN_START)
+
+
+@pytest.fixture(scope="session")
+def histories(shop, log_index):
+    from shopcase.search import UserHistory
+
+    users = shop.users["user_id"]
+    return (
+        UserHistory.build(shop.events, log_index, TRAIN_START, users),
+        UserHistory.build(shop.events, log_index, TEST_START, users),
+    )
