@@ -4,8 +4,8 @@
 turns (user, query, item) triples into the feature columns ``FEATURES``:
 
 * ``bm25``: the item's BM25 score for the query; ``bm25_share``: that score over the query's best.
-* ``collaborative``: ``sum_j h(u, j) S(j, i)`` with ``S`` the item-item neighbours of
-  ``shopcase.recommend.ItemKNN`` (``similar_items``) and ``h`` the user's history, L1-normalised.
+* ``collaborative``: ``sum_j h(u, j) S(j, i)``, ``shopcase.recommend.ItemKNN``'s score: ``S`` its
+  learned ``similarity_`` (``neighbours`` per item) and ``h`` the user's history, L1-normalised.
 * ``content``: cosine between the item's TF-IDF text vector (title, category, brand) and the
   user's profile (their history's vectors, weighted by interaction strength).
 * ``popularity``: log(1 + views) of the item; ``conversion``: (purchases + 1) / (views + 20).
@@ -35,15 +35,20 @@ from shopcase.schema import (
     ITEM_ID,
     PURCHASE,
     RATING,
-    SCORE,
-    SIMILAR_ITEM_ID,
     TIMESTAMP,
     USER_ID,
     VIEW,
 )
 from shopcase.search.index import SearchIndex
 from shopcase.search.text import tokenise
-from shopcase.validate import as_timestamp, check_id_kinds_match, check_no_missing, datetime_column, require_columns
+from shopcase.validate import (
+    as_timestamp,
+    check_id_kinds_match,
+    check_int,
+    check_no_missing,
+    datetime_column,
+    require_columns,
+)
 
 FEATURES: tuple[str, ...] = (
     "bm25",
@@ -151,16 +156,11 @@ class UserHistory:
 
         similarity = sp.csr_matrix((n_items, n_items))
         if interactions is not None and interactions[ITEM_ID].nunique() > 1:
+            # ItemKNN's own scoring matrix (its learned similarity_, k neighbours per item), re-indexed to ours
             knn = ItemKNN(k_neighbors=neighbours).fit(interactions)
-            seen = pd.unique(interactions[ITEM_ID])
-            pairs = knn.similar_items(seen, n=min(neighbours, len(seen) - 1))
-            similarity = sp.csr_matrix(
-                (
-                    pairs[SCORE].to_numpy(float),
-                    (index.item_rows(pairs[ITEM_ID].to_numpy()), index.item_rows(pairs[SIMILAR_ITEM_ID].to_numpy())),
-                ),
-                shape=(n_items, n_items),
-            )
+            rows = index.item_rows(knn.item_ids_)
+            kept = knn.similarity_.tocoo()
+            similarity = sp.csr_matrix((kept.data, (rows[kept.row], rows[kept.col])), shape=(n_items, n_items))
         return cls(
             as_of=cutoff,
             users=known,
@@ -192,6 +192,14 @@ class UserHistory:
                 raise ValueError(f"{name}: {int((found < 0).sum())} unknown user id(s), e.g. {missing}")
             rows[~anonymous] = found
         return rows
+
+    def fans(self, category: str, n: int = 1) -> list[object]:
+        """The ``n`` users with the most history strength in ``category`` (ties: first in ``users``)."""
+        if category not in self.index.categories_:
+            raise ValueError(f"category {category!r} is not one of {self.index.categories_}")
+        n = check_int(n, "n", low=1, high=len(self.users))
+        strength = np.nan_to_num(self.category_share[:, self.index.categories_.index(category)]) * self.total
+        return self.users[np.argsort(-strength, kind="stable")[:n]].tolist()
 
     def user_row(self, user_id: object, name: str = "user_id") -> int:
         """Row of one user id (a dict lookup, for serving); -1 for ``None`` (anonymous); unknown ids raise."""

@@ -129,7 +129,11 @@ class SearchMetrics:
 
 def search_metrics(pages: pd.DataFrame, truth: pd.DataFrame, queries: pd.DataFrame, k: int = K) -> SearchMetrics:
     """The means of ``per_query_metrics`` (same arguments) as a ``SearchMetrics``."""
-    per_query = per_query_metrics(pages, truth, queries, k)
+    return summarise(per_query_metrics(pages, truth, queries, k), k)
+
+
+def summarise(per_query: pd.DataFrame, k: int) -> SearchMetrics:
+    """``SearchMetrics`` from a ``per_query_metrics`` frame computed at cut-off ``k``."""
     with_truth = per_query["n_relevant"] > 0
 
     def mean(column: str, rows: pd.Series | None = None) -> float:
