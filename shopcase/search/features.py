@@ -66,6 +66,7 @@ FEATURES: tuple[str, ...] = (
 """The re-ranker's feature columns, in order."""
 
 _CHUNK_CELLS = 4_000_000  # dense user x item cells per chunk of users (32 MB of float64)
+_PAIRWISE_MAX = 5_000  # up to this many pairs, sparse row products beat dense user x item blocks
 
 
 @dataclass
@@ -225,7 +226,7 @@ class UserHistory:
         n = len(item_rows)
         out = np.full((n, len(FEATURES)), np.nan)
         out[:, 0] = bm25
-        best = pd.Series(bm25).groupby(groups).transform("max").to_numpy()
+        best = _group_max(np.asarray(bm25, dtype=np.float64), np.asarray(groups))
         with np.errstate(invalid="ignore", divide="ignore"):
             out[:, 1] = np.where(best > 0, bm25 / best, 0.0)
         out[:, 4] = self.item_popularity[item_rows]
@@ -243,7 +244,23 @@ class UserHistory:
         return out
 
     def _pair_scores(self, users: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Collaborative and content scores of (user, item) pairs, a chunk of distinct users at a time."""
+        """Collaborative and content scores of (user, item) pairs.
+
+        A few pairs (one request): row-wise products of the pairs' sparse rows. Many pairs (a batch):
+        a chunk of distinct users at a time against every item, then gathered.
+        """
+        similarity_t = self.__dict__.get("_similarity_t")
+        if similarity_t is None:
+            similarity_t = self.__dict__["_similarity_t"] = self.similarity.T.tocsr()
+        if len(users) and (users == users[0]).all():  # one request: one user's dense vectors
+            u = int(users[0])
+            history = self.strength[u].toarray().ravel()
+            profile = self.profile[u].toarray().ravel()
+            return similarity_t[items] @ history, self.item_text[items] @ profile
+        if len(users) <= _PAIRWISE_MAX:
+            collaborative = np.asarray(similarity_t[items].multiply(self.strength[users]).sum(axis=1)).ravel()
+            content = np.asarray(self.item_text[items].multiply(self.profile[users]).sum(axis=1)).ravel()
+            return collaborative, content
         unique, inverse = np.unique(users, return_inverse=True)
         collaborative, content = np.empty(len(users)), np.empty(len(users))
         step = max(1, _CHUNK_CELLS // max(self.index.n_items_, 1))
@@ -265,3 +282,14 @@ def _item_texts(index: SearchIndex) -> list[str]:
     terms = np.array(sorted(index.vocabulary_, key=index.vocabulary_.get))
     weights = index.weights_.tocsr()
     return [" ".join(terms[weights.indices[a:z]]) for a, z in zip(weights.indptr[:-1], weights.indptr[1:], strict=True)]
+
+
+def _group_max(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """The maximum of ``values`` within each group, broadcast back to every row."""
+    if len(values) == 0:
+        return values.copy()
+    order = np.argsort(groups, kind="stable")
+    _, starts, inverse = np.unique(groups[order], return_index=True, return_inverse=True)
+    best = np.empty_like(values)
+    best[order] = np.maximum.reduceat(values[order], starts)[inverse]
+    return best

@@ -272,7 +272,7 @@ class Reranker(BaseEstimator):
         bm25 = candidates[SCORE].to_numpy(dtype=np.float64)
         users = np.full(len(item_rows), user_row, dtype=np.int64)
         X = self.history_.features(users, item_rows, bm25, np.zeros(len(item_rows), dtype=np.int64))
-        scores = self.model_.booster_.predict(X)
+        scores = self.model_.booster_.predict(X, num_threads=self.n_jobs)
         order = np.lexsort((np.arange(len(scores)), -scores))
         ranked = pd.DataFrame(
             {
@@ -311,7 +311,7 @@ class Reranker(BaseEstimator):
         user_rows = self.history_.user_rows(queries[USER_ID].to_numpy(), "queries.user_id")[query_number]
         item_rows = self.index_.item_rows(candidates[ITEM_ID].to_numpy())
         X = self.history_.features(user_rows, item_rows, candidates[SCORE].to_numpy(dtype=float), query_number)
-        scores = self.model_.booster_.predict(X)
+        scores = self.model_.booster_.predict(X, num_threads=self.n_jobs)
         order = np.lexsort((candidates[RANK].to_numpy(), -scores, query_number))
         ranked = pd.DataFrame(
             {QUERY_ID: candidates[QUERY_ID].to_numpy()[order], ITEM_ID: candidates[ITEM_ID].to_numpy()[order]}
