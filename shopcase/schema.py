@@ -122,3 +122,37 @@ SIMILAR_ITEMS_COLUMNS: dict[str, str] = {
 
 DEFAULT_EVENT_WEIGHTS: dict[str, float] = {VIEW: 1.0, CART: 3.0, PURCHASE: 5.0}
 """Interaction strength per event type, as in the reference design."""
+
+# --- search (issue 11) -----------------------------------------------------------
+QUERY_ID = "query_id"
+QUERY = "query"
+POSITION = "position"  # 1 = top of the result page
+CLICKED = "clicked"
+PURCHASED = "purchased"
+RELEVANCE = "relevance"  # graded true relevance: 0 (not what the query means) .. 3
+MATCH = "match"  # how a result page was found: exact, corrected (typos, partial words) or fallback
+
+SEARCH_QUERIES_COLUMNS: dict[str, str] = {
+    QUERY_ID: "id",
+    USER_ID: "id",
+    SESSION_ID: "id",
+    TIMESTAMP: "datetime",
+    QUERY: "text",
+}
+"""One row per search: who typed what, when (a simulated log adds the query's kind and flags)."""
+
+SEARCH_PAGES_COLUMNS: dict[str, str] = {
+    QUERY_ID: "id",
+    POSITION: "number",
+    ITEM_ID: "id",
+    CLICKED: "bool",
+    PURCHASED: "bool",
+}
+"""One row per result shown: the page a search served and what the user did with it."""
+
+SEARCH_TRUTH_COLUMNS: dict[str, str] = {
+    QUERY_ID: "id",
+    ITEM_ID: "id",
+    RELEVANCE: "number",
+}
+"""The hidden truth of a simulated search log: every item relevant to a query (relevance > 0)."""
