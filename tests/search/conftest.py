@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from search_dates import TEST_START, TRAIN_START
 
 from shopcase.data import generate_shop
 from shopcase.schema import BRAND, CATEGORY, EVENT_TYPE, ITEM_ID, PRICE, TITLE, VIEW
@@ -43,9 +44,6 @@ def tiny_catalogue():
             PRICE: [50.0, 40.0, 20.0, 30.0, 10.0, 15.0],
         }
     )
-
-
-TRAIN_START, TEST_START = "2023-07-01", "2023-10-01"
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import TEST_START
+from search_dates import TEST_START
 
 from shopcase.schema import QUERY_ID
 from shopcase.search import compare_rankers, position_table, query_summary, search_metrics, show_searches

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import TEST_START, TRAIN_START
+from search_dates import TEST_START, TRAIN_START
 from sklearn.base import clone
 
 from shopcase.schema import CLICKED, EVENT_TYPE, ITEM_ID, MATCH, POSITION, QUERY, QUERY_ID, RANK, SCORE, USER_ID

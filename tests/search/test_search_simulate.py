@@ -3,9 +3,9 @@
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import TRAIN_START
 from rapidfuzz.distance import DamerauLevenshtein
 from scipy import stats
+from search_dates import TRAIN_START
 
 from shopcase.schema import CLICKED, ITEM_ID, MATCH, POSITION, PURCHASED, QUERY, QUERY_ID, RELEVANCE, TIMESTAMP, USER_ID
 from shopcase.search import ClickModel, QueryMix, SearchIndex, simulate_clicks, simulate_search_log

@@ -1,4 +1,4 @@
-"""Notebooks that need more than Python (``metadata.shopcase.requires``, e.g. Java for Spark).
+"""nbval on notebooks that need more than Python (``metadata.shopcase.requires``, e.g. Java for Spark).
 
 On a machine that lacks it, nbval's run of such a notebook is skipped with one line saying what to install;
 with ``SHOPCASE_REQUIRE_SPARK=1`` (CI sets it) nothing is skipped, so a missing Java fails the run instead.
