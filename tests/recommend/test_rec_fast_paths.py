@@ -3,6 +3,7 @@ the results of plain implementations: same items, same order, same score bits.""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
@@ -14,6 +15,7 @@ from recommend_oracles import random_interactions
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import shopcase.recommend._parallel as parallel
+import shopcase.recommend._similarity as similarity
 from shopcase.recommend import EASE, ContentBased, ItemKNN, Popularity, UserKNN
 from shopcase.recommend._similarity import cosine_top_k, cosine_top_k_all, row_norms, sparse_product
 from shopcase.recommend._topn import keep_top_k, top_n_csr, top_n_dense
@@ -91,7 +93,11 @@ def test_top_n_csr_equals_plain_sort(rows, cols, n, density):
         assert rank[row == i].tolist() == list(range(1, len(expected[i]) + 1))
 
 
-def test_sparse_product_equals_matmul_bit_for_bit():
+@pytest.mark.parametrize("kernel", ["scipy's private kernel", "public @"])
+def test_sparse_product_equals_matmul_bit_for_bit(kernel, monkeypatch):
+    assert similarity._csr_matmat is not None  # this scipy has the kernel: both paths run here
+    if kernel == "public @":
+        monkeypatch.setattr(similarity, "_csr_matmat", None)
     left = sp.random(300, 200, density=0.05, format="csr", random_state=1)
     right = sp.random(200, 500, density=0.02, format="csr", random_state=2)
     got, expected = sparse_product(left, right), (left @ right).tocsr()
@@ -103,6 +109,19 @@ def test_sparse_product_equals_matmul_bit_for_bit():
     assert empty.shape == (3, 5) and empty.nnz == 0
     coo = sparse_product(left.tocoo(), right)  # not CSR: falls back to `@`
     assert abs(coo - expected).max() == 0
+
+
+def test_a_scipy_without_the_private_kernel_falls_back_to_the_public_product(monkeypatch, small):
+    monkeypatch.setitem(sys.modules, "scipy.sparse._sparsetools", None)  # `import` now raises ImportError
+    assert similarity._load_kernel() is None
+    users = sorted(small["user_id"].unique())
+    expected = ItemKNN(k_neighbors=10).fit(small)
+    monkeypatch.setattr(similarity, "_csr_matmat", similarity._load_kernel())
+    fallback = ItemKNN(k_neighbors=10).fit(small)
+    assert (fallback.similarity_ != expected.similarity_).nnz == 0
+    pd.testing.assert_frame_equal(fallback.recommend(users, n=8), expected.recommend(users, n=8))
+    monkeypatch.undo()
+    assert similarity._load_kernel() is not None
 
 
 def _integer_vectors(seed: int, items: int = 60, users: int = 90) -> sp.csr_matrix:
