@@ -6,11 +6,12 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
+from sklearn.base import clone
 from tqdm import tqdm
 
 from shopcase.evaluate.metrics import beyond_accuracy_metrics, ranking_metrics
 from shopcase.schema import ITEM_ID, USER_ID, K
-from shopcase.validate import check_int, require_columns
+from shopcase.validate import check_bool, check_int, require_columns
 
 
 def _recommend_for_truth(model: object, truth: pd.DataFrame, k: int, exclude_seen: bool) -> pd.DataFrame:
@@ -29,36 +30,41 @@ def evaluate_models(
     item_categories: pd.Series | None = None,
     catalogue: Iterable[object] | None = None,
     progress: bool = False,
-) -> pd.DataFrame:
-    """Fit each unfitted model on ``train`` and score its top-``k`` for every ``truth`` user.
+    return_fitted: bool = False,
+) -> pd.DataFrame | tuple[pd.DataFrame, dict[str, object]]:
+    """Fit a clone of each model on ``train`` and score its top-``k`` for every ``truth`` user.
 
     ``train``: interactions (``user_id, item_id, rating``); ``truth``: ``user_id, item_id``
-    (e.g. ``purchase_truth``). Returns one row per model: accuracy metrics
-    (``ranking_metrics``), coverage of ``catalogue`` (default: items in train or in
-    ``item_features``), novelty and
-    average popularity against ``train``, intra-list diversity when ``item_categories``
-    (item_id -> category) is given, ``cold_users`` (truth users absent from train, scored
-    through cold start, never skipped) and fit / recommend seconds.
+    (e.g. ``purchase_truth``). The models given are left as they are: a clone of each is fitted
+    (scikit-learn's ``clone``; an object without ``get_params`` is deep-copied). Returns one row per
+    model: accuracy metrics (``ranking_metrics``), coverage of ``catalogue`` (default: items in train
+    or in ``item_features``), novelty and average popularity against ``train``, intra-list diversity
+    when ``item_categories`` (item_id -> category) is given, ``cold_users`` (truth users absent from
+    train, scored through cold start, never skipped) and fit / recommend seconds. With ``return_fitted``
+    (like scikit-learn's ``cross_validate(return_estimator=True)``), returns ``(table, fitted)``,
+    ``fitted`` mapping each name to its fitted clone (e.g. for ``metrics_at_ks``).
     """
     k = check_int(k, "k")
+    check_bool(return_fitted, "return_fitted")
     require_columns(truth, [USER_ID, ITEM_ID], "truth")
     if catalogue is None:  # what the models could recommend: training items, plus the catalogue if given
         known = [train[ITEM_ID]] + ([item_features[ITEM_ID]] if item_features is not None else [])
         catalogue = pd.concat(known, ignore_index=True).unique()
     catalogue = pd.Index(list(catalogue))
     cold_users = int((~truth[USER_ID].drop_duplicates().isin(train[USER_ID])).sum())
-    rows = []
+    rows, fitted_models = [], {}
     for name, model in tqdm(models.items(), desc="models", disable=not progress):
         started = time.perf_counter()
-        model.fit(train, item_features=item_features)
+        fitted_models[name] = clone(model, safe=False).fit(train, item_features=item_features)
         fitted = time.perf_counter()
-        recs = _recommend_for_truth(model, truth, k, exclude_seen)
+        recs = _recommend_for_truth(fitted_models[name], truth, k, exclude_seen)
         done = time.perf_counter()
         row = {"model": name, **ranking_metrics(recs, truth, k)}
         row.update(beyond_accuracy_metrics(recs, k, train=train, catalogue=catalogue, item_categories=item_categories))
         row.update({"cold_users": cold_users, "fit_seconds": fitted - started, "recommend_seconds": done - fitted})
         rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    return (table, fitted_models) if return_fitted else table
 
 
 def metrics_at_ks(

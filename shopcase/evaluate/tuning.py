@@ -68,10 +68,12 @@ def tune_blend_weights(
 ) -> tuple[tuple[float, ...], pd.DataFrame]:
     """Choose ``Hybrid(models)`` blend weights on a validation split carved out of training data.
 
-    Fits the hybrid once on ``train``, then for each weight vector in ``grid`` recommends ``k``
-    items to every ``validation_truth`` user (unknown users get the cold-start list, not skipped)
-    and scores them with ``ranking_metrics``. Returns the best weights (first best in grid order)
-    and a table ``weights, <metric>`` with one row per grid point.
+    Fits the hybrid once on ``train``, then for each weight vector in ``grid`` takes a re-weighted
+    copy sharing the fitted models (``Hybrid.with_weights``: no refit, no parameter changed behind
+    a fitted model's back), recommends ``k`` items to every ``validation_truth`` user (unknown users
+    get the cold-start list, not skipped) and scores them with ``ranking_metrics``. Returns the best
+    weights (first best in grid order) and a table ``weights, <metric>`` with one row per grid point.
+    Bad weight vectors raise ``ValueError`` as they would in ``Hybrid``.
     """
     k = check_int(k, "k")
     grid = [tuple(float(w) for w in weights) for weights in grid]
@@ -81,7 +83,7 @@ def tune_blend_weights(
     users = validation_truth[USER_ID].unique()
     rows = []
     for weights in grid:
-        recs = hybrid.set_params(weights=weights).recommend(users, n=k)
+        recs = hybrid.with_weights(weights).recommend(users, n=k)
         scores = ranking_metrics(recs, validation_truth, k)
         if metric not in scores:
             raise ValueError(f"metric {metric!r} is not one of {sorted(scores)}")

@@ -76,6 +76,19 @@ def test_evaluate_models_scores_every_truth_user_including_cold_ones(shop_split)
     assert {"catalogue_coverage", "novelty", "intra_list_diversity", "fit_seconds"} <= set(table.columns)
 
 
+def test_evaluate_models_fits_clones_and_leaves_the_callers_models_alone(shop_split):
+    _, train, test_events = shop_split
+    truth = purchase_truth(test_events, users=train["user_id"].unique())
+    given = {"knn": ItemKNN(k_neighbors=20)}
+    table, fitted = evaluate_models(given, train, truth, k=5, return_fitted=True)
+    assert not hasattr(given["knn"], "similarity_")  # the caller's model is untouched
+    assert fitted["knn"] is not given["knn"] and fitted["knn"].get_params() == given["knn"].get_params()
+    again = metrics_at_ks(fitted, truth, [5])
+    assert again["ndcg_at_k"].item() == pytest.approx(table["ndcg_at_k"].item(), abs=1e-12)
+    with pytest.raises(ValueError, match="return_fitted"):
+        evaluate_models(given, train, truth, return_fitted="yes")
+
+
 def test_metrics_at_ks_match_single_k_evaluations(shop_split):
     _, train, test_events = shop_split
     truth = purchase_truth(test_events, users=train["user_id"].unique())
@@ -153,6 +166,9 @@ def test_tune_blend_weights_scores_each_weight_vector_on_validation(shop_split):
     hybrid = Hybrid(models, weights=list(grid[1])).fit(train, item_features=shop.catalogue)
     expected = ranking_metrics(hybrid.recommend(truth["user_id"].unique(), n=5), truth, 5)["ndcg_at_k"]
     assert results["ndcg_at_k"].iloc[1] == pytest.approx(expected, abs=1e-12)
+    assert models[0].get_params()["k_neighbors"] == 20 and not hasattr(models[0], "similarity_")
+    with pytest.raises(ValueError, match=r"weights\[1\] must be a finite number >= 0"):
+        tune_blend_weights(models, train, truth, [(1.0, -1.0)], item_features=shop.catalogue)
     with pytest.raises(ValueError, match="grid is empty"):
         tune_blend_weights(models, train, truth, [], item_features=shop.catalogue)
     with pytest.raises(ValueError, match="metric 'auc'"):
