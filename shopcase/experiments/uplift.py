@@ -109,14 +109,8 @@ def _check_fit_input(features, treatment, bought) -> tuple[np.ndarray, np.ndarra
     return x, t, y
 
 
-class TwoModelUplift(BaseEstimator):
-    """Uplift in the chance to buy as the difference of two classifiers (a "T-learner").
-
-    ``fit(features, treatment, bought)`` fits one HistGradientBoostingClassifier on treated sessions and one
-    on control sessions of a randomised pilot; ``predict_outcomes`` gives both probabilities and ``predict``
-    their difference. ``net_revenue_uplift`` turns them into money: value x ((1 - d) P(buy | discount) -
-    P(buy | none)).
-    """
+class _BoostedUplift(BaseEstimator):
+    """Shared parameters of the uplift learners (scikit-learn's gradient-boosted trees underneath)."""
 
     def __init__(self, max_iter: int = 100, learning_rate: float = 0.05, min_samples_leaf: int = 50,
                  random_state: int = SEED) -> None:  # fmt: skip
@@ -125,14 +119,27 @@ class TwoModelUplift(BaseEstimator):
         self.min_samples_leaf = min_samples_leaf
         self.random_state = random_state
 
+    def _boosting(self) -> dict[str, object]:
+        return {
+            "max_iter": check_int(self.max_iter, "max_iter"),
+            "learning_rate": check_number(self.learning_rate, "learning_rate", low=0.0, low_inclusive=False),
+            "min_samples_leaf": check_int(self.min_samples_leaf, "min_samples_leaf"),
+            "early_stopping": False,
+            "random_state": self.random_state,
+        }
+
+
+class TwoModelUplift(_BoostedUplift):
+    """Uplift in the chance to buy as the difference of two classifiers (a "T-learner").
+
+    ``fit(features, treatment, bought)`` fits one HistGradientBoostingClassifier on treated sessions and one
+    on control sessions of a randomised pilot; ``predict_outcomes`` gives both probabilities and ``predict``
+    their difference. ``net_revenue_uplift`` turns them into money: value x ((1 - d) P(buy | discount) -
+    P(buy | none)).
+    """
+
     def _model(self) -> HistGradientBoostingClassifier:
-        return HistGradientBoostingClassifier(
-            max_iter=check_int(self.max_iter, "max_iter"),
-            learning_rate=check_number(self.learning_rate, "learning_rate", low=0.0, low_inclusive=False),
-            min_samples_leaf=check_int(self.min_samples_leaf, "min_samples_leaf"),
-            early_stopping=False,
-            random_state=self.random_state,
-        )
+        return HistGradientBoostingClassifier(**self._boosting())
 
     def fit(self, features: pd.DataFrame, treatment: object, bought: object) -> Self:
         x, t, y = _check_fit_input(features, treatment, bought)
@@ -160,30 +167,17 @@ class TwoModelUplift(BaseEstimator):
         return value * ((1.0 - discount) * treated - control)
 
 
-class TransformedOutcomeUplift(BaseEstimator):
+class TransformedOutcomeUplift(_BoostedUplift):
     """Uplift by regressing the transformed outcome ``y (t - p) / (p (1 - p))`` (p the treated share).
 
     Its expectation given the features is the uplift in the chance to buy, so one regression estimates it
     directly (Athey & Imbens 2015); it is noisier than two models.
     """
 
-    def __init__(self, max_iter: int = 100, learning_rate: float = 0.05, min_samples_leaf: int = 50,
-                 random_state: int = SEED) -> None:  # fmt: skip
-        self.max_iter = max_iter
-        self.learning_rate = learning_rate
-        self.min_samples_leaf = min_samples_leaf
-        self.random_state = random_state
-
     def fit(self, features: pd.DataFrame, treatment: object, bought: object) -> Self:
         x, t, y = _check_fit_input(features, treatment, bought)
         p = t.mean()
-        self.model_ = HistGradientBoostingRegressor(
-            max_iter=check_int(self.max_iter, "max_iter"),
-            learning_rate=check_number(self.learning_rate, "learning_rate", low=0.0, low_inclusive=False),
-            min_samples_leaf=check_int(self.min_samples_leaf, "min_samples_leaf"),
-            early_stopping=False,
-            random_state=self.random_state,
-        ).fit(x, y * (t - p) / (p * (1 - p)))
+        self.model_ = HistGradientBoostingRegressor(**self._boosting()).fit(x, y * (t - p) / (p * (1 - p)))
         return self
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
