@@ -35,8 +35,17 @@ def _first_value(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 
 def _median_by(group: np.ndarray, values: np.ndarray, keep: np.ndarray, n_groups: int) -> np.ndarray:
+    if n_groups == 1:
+        return np.array([np.median(values[keep])]) if keep.any() else np.array([np.nan])
     frame = pd.DataFrame({"g": group[keep], "v": values[keep]})
     return frame.groupby("g")["v"].median().reindex(range(n_groups)).to_numpy()
+
+
+def _distinct(keys: np.ndarray, size: int) -> np.ndarray:
+    """The distinct values of ``keys`` (integers in ``[0, size)``), sorted: a mark per value, no hashing."""
+    mark = np.zeros(size, dtype=bool)
+    mark[keys] = True
+    return np.flatnonzero(mark)
 
 
 def funnel(events: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
@@ -95,13 +104,13 @@ def funnel(events: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     rows = []
     sessions_total = np.bincount(seg_codes, minlength=n_seg)
     # A user belongs to every segment they had a session in.
-    user_seg = np.unique(session_user * n_seg + seg_codes)
+    user_seg = _distinct(session_user * n_seg + seg_codes, n_users * n_seg)
     users_total = np.bincount(user_seg % n_seg, minlength=n_seg)
     previous = sessions_total.astype(np.float64)
     for k, name in enumerate(EVENT_TYPES):
         hit = reached >= k
         n_hit = np.bincount(seg_codes[hit], minlength=n_seg)
-        hit_users = np.unique(session_user[hit] * n_seg + seg_codes[hit])
+        hit_users = _distinct(session_user[hit] * n_seg + seg_codes[hit], n_users * n_seg)
         n_users_hit = np.bincount(hit_users % n_seg, minlength=n_seg)
         minutes = (first_at[k] - start) / 6e10
         in_session = _median_by(seg_codes, minutes, hit, n_seg)
