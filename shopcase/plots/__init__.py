@@ -5,24 +5,38 @@ so a notebook writes ``from shopcase import plots`` and ``plots.calibration(...)
 """
 
 from shopcase.plots.churn import calibration, churn_timeline, importance
+from shopcase.plots.experiments import (
+    calibration_curve,
+    estimates_with_truth,
+    funnel_steps,
+    power_curve,
+    rejection_rates,
+    sequential_path,
+)
 from shopcase.plots.recommend import metric_lines, scaling_curves, tradeoff
 from shopcase.plots.search import click_bias, feature_gain, ndcg_by_kind, ranker_gains
 from shopcase.plots.shop import category_mix, events_over_time, funnel_chart, order_values, popularity_curves
 
 __all__ = [
     "calibration",
+    "calibration_curve",
     "category_mix",
     "churn_timeline",
     "click_bias",
+    "estimates_with_truth",
     "events_over_time",
     "feature_gain",
     "funnel_chart",
+    "funnel_steps",
     "importance",
     "metric_lines",
     "ndcg_by_kind",
     "order_values",
     "popularity_curves",
+    "power_curve",
     "ranker_gains",
+    "rejection_rates",
     "scaling_curves",
+    "sequential_path",
     "tradeoff",
 ]
