@@ -25,7 +25,7 @@ from __future__ import annotations
 import time
 
 import pandas as pd
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import cross_val_predict, train_test_split
 from tables import bootstrap_table, markdown, section
 from threadpoolctl import threadpool_limits
 
@@ -38,8 +38,8 @@ from shopcase.churn import (
     build_churn_dataset,
     calibration_table,
     compare_methods,
-    cross_validated_proba,
     evaluate_out_of_time,
+    folds,
     group_ablation,
     permutation_importance_table,
     summary_from_transactions,
@@ -100,30 +100,25 @@ def main() -> None:
     start = time.perf_counter()
     events = cdnow_events(load_cdnow())
     data = build_churn_dataset(events, AS_OF, HORIZON_DAYS, bgnbd=True, log_end=LOG_END)
-    y = data.labels["churned"].to_numpy()
+    y = data.labels.to_numpy()
     timings["features + labels + BG/NBD (master)"] = time.perf_counter() - start
     section("Data", f"{len(y):,} customers, churn rate (no purchase in weeks 40-78) = {y.mean():.3f}")
 
     start = time.perf_counter()
     full = ChurnModel()  # the reference: GradientBoostingClassifier, 100 trees, all features + BG/NBD outputs
+    cv = folds(5, SEED)
+
+    def out_of_fold(model) -> object:
+        return cross_val_predict(model, data.features, data.labels, cv=cv, method="predict_proba")[:, 1]
+
     scores = {
-        "ChurnModel (gbm, features + BG/NBD)": cross_validated_proba(
-            full, data.features, data.labels, random_state=SEED
-        ),
-        "ChurnModel (gbm, features only)": cross_validated_proba(
-            ChurnModel(feature_columns=list(FEATURE_COLUMNS)), data.features, data.labels, random_state=SEED
-        ),
-        "ChurnModel (hgb, features + BG/NBD)": cross_validated_proba(
-            ChurnModel(estimator="hgb"), data.features, data.labels, random_state=SEED
-        ),
+        "ChurnModel (gbm, features + BG/NBD)": out_of_fold(full),
+        "ChurnModel (gbm, features only)": out_of_fold(ChurnModel(feature_columns=list(FEATURE_COLUMNS))),
+        "ChurnModel (hgb, features + BG/NBD)": out_of_fold(ChurnModel(estimator="hgb")),
         "BG/NBD P(no purchase in weeks 40-78)": data.features["bgnbd_p_no_purchase"].to_numpy(),
         "BG/NBD expected purchases (ranking)": -data.features["bgnbd_expected_purchases"].to_numpy(),
-        "recency rule (days since last purchase)": cross_validated_proba(
-            BinnedRateRule("days_since_last_purchase"), data.features, data.labels, random_state=SEED
-        ),
-        "frequency rule (number of orders)": cross_validated_proba(
-            BinnedRateRule("total_orders"), data.features, data.labels, random_state=SEED
-        ),
+        "recency rule (days since last purchase)": out_of_fold(BinnedRateRule("days_since_last_purchase")),
+        "frequency rule (number of orders)": out_of_fold(BinnedRateRule("total_orders")),
     }
     table = compare_methods(y, scores, not_probabilities=["BG/NBD expected purchases (ranking)"])
     cv = "5-fold CV by customer"
@@ -167,11 +162,8 @@ def main() -> None:
     )
 
     start = time.perf_counter()
-    train_ids, test_ids = train_test_split(data.features["customer_id"], test_size=0.2, random_state=SEED, stratify=y)
-    pick = {
-        name: data.features["customer_id"].isin(ids).to_numpy()
-        for name, ids in (("train", train_ids), ("test", test_ids))
-    }
+    train_ids, test_ids = train_test_split(data.features.index, test_size=0.2, random_state=SEED, stratify=y)
+    pick = {name: data.features.index.isin(ids) for name, ids in (("train", train_ids), ("test", test_ids))}
     fitted = ChurnModel().fit(data.features[pick["train"]], data.labels[pick["train"]])
     importance = permutation_importance_table(
         fitted, data.features[pick["test"]], data.labels[pick["test"]], n_repeats=5, random_state=SEED

@@ -31,7 +31,7 @@ Formulas used (equation numbers of the paper):
 
       P(no purchase) = 1 - P(alive) * [1 - ((alpha+T)/(alpha+T+t))^(r+x)]
 
-  ``tests/churn/test_bgnbd.py`` checks eq. 10 and this formula against direct
+  ``tests/churn/test_churn_bgnbd.py`` checks eq. 10 and this formula against direct
   numerical integration over the posterior of ``(lambda, p)``.
 """
 
@@ -47,13 +47,34 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from shopcase.schema import SEED
-from shopcase.validate import as_timestamp, check_array, check_int, check_number, require_columns
+from shopcase.validate import (
+    as_timestamp,
+    check_array,
+    check_choice,
+    check_int,
+    check_no_missing,
+    check_number,
+    datetime_column,
+    require_columns,
+)
 
 PARAM_NAMES: tuple[str, ...] = ("r", "alpha", "a", "b")
 PAPER_CDNOW_PARAMS: dict[str, float] = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 """The paper's estimates on the 2,357-customer CDNOW sample, weeks 1-39 (its Table/Section 5)."""
 
 PERIOD_DAYS: dict[str, int] = {"D": 1, "W": 7}
+
+
+def check_positive_params(values: object, name: str, names: Sequence[str]) -> np.ndarray:
+    """``values`` as ``len(names)`` positive finite floats (a model's parameters in order ``names``)."""
+    try:
+        given = list(values)  # type: ignore[call-overload]
+    except TypeError as exc:
+        raise ValueError(f"{name} must be {len(names)} positive numbers ({', '.join(names)}), got {values!r}") from exc
+    if len(given) != len(names):
+        raise ValueError(f"{name} must be {len(names)} positive numbers ({', '.join(names)}), got {values!r}")
+    pairs = zip(names, given, strict=True)
+    return np.array([check_number(v, f"{name}[{k}]", low=0.0, low_inclusive=False) for k, v in pairs])
 
 
 def check_rft(frequency: object, recency: object, T: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -137,12 +158,10 @@ class BGNBD(BaseEstimator):
 
     def fit(self, frequency: object, recency: object, T: object) -> Self:
         """Fit on ``n`` customers' repeat purchases ``x``, recency ``t_x`` and age ``T`` (same time unit)."""
+        penalizer = check_number(self.penalizer, "penalizer", low=0.0)
+        start = np.log(check_positive_params(self.initial_params, "initial_params", PARAM_NAMES))
+        max_iter = check_int(self.max_iter, "max_iter")
         x, t_x, big_t = check_rft(frequency, recency, T)
-        if self.penalizer < 0 or not np.isfinite(self.penalizer):
-            raise ValueError(f"penalizer must be finite and >= 0, got {self.penalizer!r}")
-        start = np.asarray(self.initial_params, dtype=float)
-        if start.shape != (4,) or np.any(start <= 0) or not np.all(np.isfinite(start)):
-            raise ValueError(f"initial_params must be 4 positive numbers (r, alpha, a, b), got {self.initial_params!r}")
         if np.all(x == 0):
             raise ValueError("frequency is 0 for every customer: a and b (the drop-out) are not identified")
         # Customers with the same (x, t_x, T) have the same likelihood: fit on the distinct rows with weights.
@@ -154,17 +173,17 @@ class BGNBD(BaseEstimator):
             params = np.exp(log_params)
             common, log_a1, log_a2 = _log_terms(params, ux, ut_x, ut)
             value = -np.sum(weights * (common + np.logaddexp(log_a1, log_a2)))
-            value += self.penalizer * np.sum(params**2)
+            value += penalizer * np.sum(params**2)
             # Far from the optimum the terms can overflow: steer the optimiser back instead of failing.
             return float(value) if np.isfinite(value) else 1e300
 
         result = optimize.minimize(
             objective,
-            np.log(start),
+            start,
             method="L-BFGS-B",
             # Bounds on log-params keep exp() finite; the optimum of real data lies far inside them.
             bounds=[(-20.0, 20.0)] * 4,
-            options={"maxiter": int(self.max_iter), "gtol": 1e-9, "ftol": 1e-14},
+            options={"maxiter": max_iter, "gtol": 1e-9, "ftol": 1e-14},
         )
         # "ABNORMAL" = the line search met float precision at the optimum (finite-difference gradient);
         # hitting the iteration cap is the failure worth reporting.
@@ -241,19 +260,11 @@ def summary_from_transactions(
     Returns one row per customer with a transaction before ``calibration_end``,
     sorted by customer: ``customer_col, frequency (int), recency, T (float)``.
     """
-    require_columns(transactions, [customer_col, date_col], "transactions")
-    if period not in PERIOD_DAYS:
-        raise ValueError(f"period must be one of {sorted(PERIOD_DAYS)}, got {period!r}")
+    check_choice(period, "period", tuple(PERIOD_DAYS))
     end = as_timestamp(calibration_end, "calibration_end")
-    try:
-        dates = pd.to_datetime(transactions[date_col])
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"transactions: column '{date_col}' is not parseable as dates ({exc})") from exc
-    if dates.isna().any():
-        raise ValueError(f"transactions: column '{date_col}' has {int(dates.isna().sum())} missing dates")
-    if transactions[customer_col].isna().any():
-        n_missing = int(transactions[customer_col].isna().sum())
-        raise ValueError(f"transactions: column '{customer_col}' has {n_missing} missing ids")
+    require_columns(transactions, [customer_col, date_col], "transactions")
+    dates = datetime_column(transactions, date_col, "transactions")
+    check_no_missing(transactions, [customer_col], "transactions")
     before = (dates < end).to_numpy()
     days = pd.DataFrame(
         {
