@@ -217,6 +217,27 @@ def test_frame_checks_name_table_and_column():
     assert parsed.iloc[0] == pd.Timestamp("2024-01-01")
 
 
+def test_count_duplicates_equals_pandas_duplicated():
+    from shopcase.validate import count_duplicates
+
+    rng = np.random.default_rng(0)
+    n = 2_000
+    frame = pd.DataFrame(
+        {
+            "user": rng.integers(0, 30, n),
+            "when": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 5, n), "D"),
+            "kind": pd.Categorical(rng.choice(["view", "cart", "purchase"], n)),
+            "order": pd.array(np.where(rng.random(n) < 0.5, rng.integers(0, 4, n), None), dtype="Int64"),
+            "price": rng.choice([1.0, 2.5, np.nan], n),
+        }
+    )
+    for columns in (list(frame.columns), ["user", "when"], ["order", "price"]):
+        assert count_duplicates(frame, columns) == int(frame.duplicated(subset=columns).sum()) > 0
+    unique = frame.drop_duplicates()
+    assert count_duplicates(unique, list(unique.columns)) == 0
+    assert count_duplicates(frame.iloc[:1], ["user"]) == 0
+
+
 def test_range_binary_and_alignment_checks():
     from shopcase.validate import align_to_ids, check_binary_flags, check_binary_target, check_range
 
