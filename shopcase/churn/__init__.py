@@ -11,6 +11,8 @@
 - ``baselines``: ``BinnedRateRule`` (recency / frequency rules).
 - ``bgnbd``: the BG/NBD model (Fader, Hardie & Lee 2005) and ``summary_from_transactions``;
   ``bgnbd_classifier``: ``BGNBDClassifier``, BG/NBD's P(no purchase in the horizon) as a classifier.
+- ``spend``: ``GammaGamma``, the spend-per-purchase model (Fader, Hardie & Lee 2005, "RFM and CLV");
+  ``value``: ``customer_value``, BG/NBD x Gamma-Gamma: expected value of every buyer over a horizon.
 - ``evaluation``: out-of-time evaluation, metrics, calibration, importance, paired bootstrap intervals.
 - ``targeting``: value at risk and ``retention_targets`` under a budget.
 """
@@ -43,7 +45,9 @@ from shopcase.churn.features import (
 )
 from shopcase.churn.labels import churn_labels, label_window
 from shopcase.churn.model import SEGMENTS, ChurnModel, risk_segments
+from shopcase.churn.spend import PAPER_CDNOW_SPEND_PARAMS, GammaGamma, spend_log_likelihood
 from shopcase.churn.targeting import RetentionPlan, retention_targets, value_at_risk
+from shopcase.churn.value import VALUE_COLUMNS, customer_value
 
 __all__ = [
     "BGNBD",
@@ -53,6 +57,9 @@ __all__ = [
     "FEATURE_COLUMNS",
     "FEATURE_GROUPS",
     "PAPER_CDNOW_PARAMS",
+    "PAPER_CDNOW_SPEND_PARAMS",
+    "VALUE_COLUMNS",
+    "GammaGamma",
     "SEGMENTS",
     "BinnedRateRule",
     "ChurnClassifier",
@@ -69,6 +76,7 @@ __all__ = [
     "classification_metrics",
     "compare_methods",
     "customer_features",
+    "customer_value",
     "evaluate_out_of_time",
     "folds",
     "group_ablation",
@@ -78,6 +86,7 @@ __all__ = [
     "retention_targets",
     "risk_segments",
     "sample_bgnbd",
+    "spend_log_likelihood",
     "rolling_origins",
     "stack_datasets",
     "summary_from_transactions",
