@@ -121,17 +121,89 @@ def weighted_roc_auc(y: np.ndarray, scores: np.ndarray, weights: np.ndarray) -> 
     """
     order = np.argsort(scores, kind="stable")
     ranked = scores[order]
-    # Sum the weights of tied scores: one column per distinct score value, lowest first.
-    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
     w = weights[:, order]
     churner = y[order]
-    pos = np.add.reduceat(w * churner, starts, axis=1)
-    neg = np.add.reduceat(w * ~churner, starts, axis=1)
+    pos = w * churner
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    if starts.size < ranked.size:
+        # Tied scores: sum their weights, one column per distinct score value (lowest first).
+        w, pos = np.add.reduceat(w, starts, axis=1), np.add.reduceat(pos, starts, axis=1)
+    neg = w - pos
     below = np.cumsum(neg, axis=1) - neg  # stayers scored strictly lower
     n_pos, n_neg = pos.sum(axis=1), neg.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         auc = (pos * (below + 0.5 * neg)).sum(axis=1) / (n_pos * n_neg)
     return np.where((n_pos > 0) & (n_neg > 0), auc, np.nan)
+
+
+def _bootstrap(
+    y_true: object,
+    scores: Mapping[str, object],
+    n_boot: int,
+    random_state: int,
+    not_probabilities: Sequence[str],
+    confidence: float,
+    chunk: int,
+) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, dict[str, float]], float]:
+    """Per method and metric: the ``n_boot`` resampled values, the full-data value; and ``alpha``.
+
+    Every method is scored on the same resamples of customers (weight vectors, ``chunk`` at a time).
+    """
+    unknown = set(not_probabilities) - set(scores)
+    if unknown:
+        raise ValueError(f"not_probabilities names methods that are not scored: {sorted(unknown)}")
+    checked = {name: _check_scores(y_true, s, name)[1] for name, s in scores.items()}
+    y = check_binary_flags(y_true, "y_true")
+    n_boot = check_int(n_boot, "n_boot", low=2)
+    chunk = check_int(chunk, "chunk")
+    alpha = 1 - check_probability(confidence, "confidence")
+    rng = np.random.default_rng(random_state)
+    draws: dict[str, dict[str, list]] = {name: {"roc_auc": [], "brier": []} for name in scores}
+    for first in range(0, n_boot, chunk):
+        weights = _bootstrap_weights(y.size, min(chunk, n_boot - first), rng)
+        for name, s in checked.items():
+            draws[name]["roc_auc"].append(weighted_roc_auc(y, s, weights))
+            draws[name]["brier"].append(weights @ (s - y) ** 2 / y.size)
+    full = {
+        name: {"roc_auc": weighted_roc_auc(y, s, np.ones((1, y.size)))[0], "brier": float(np.mean((s - y) ** 2))}
+        for name, s in checked.items()
+    }
+    resampled = {name: {m: np.concatenate(v) for m, v in per.items()} for name, per in draws.items()}
+    for name in not_probabilities:  # a ranking score has no Brier score
+        resampled[name]["brier"] = np.full(n_boot, np.nan)
+        full[name]["brier"] = np.nan
+    return resampled, full, alpha
+
+
+def _interval(values: np.ndarray, alpha: float) -> tuple[float, float]:
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return np.nan, np.nan
+    low, high = np.quantile(values, [alpha / 2, 1 - alpha / 2])
+    return float(low), float(high)
+
+
+def bootstrap_metrics(
+    y_true: object,
+    scores: Mapping[str, object],
+    n_boot: int = 1000,
+    random_state: int = SEED,
+    not_probabilities: Sequence[str] = (),
+    confidence: float = 0.95,
+    chunk: int = 100,
+) -> pd.DataFrame:
+    """ROC-AUC and Brier of each method with a percentile bootstrap interval over customers.
+
+    Rows ``method``, ``metric``, ``value`` (full data), ``ci_low``, ``ci_high``. To compare two methods
+    use ``bootstrap_differences``: their intervals overlap even when a paired difference is real.
+    """
+    resampled, full, alpha = _bootstrap(y_true, scores, n_boot, random_state, not_probabilities, confidence, chunk)
+    rows = []
+    for name in scores:
+        for metric in ("roc_auc", "brier"):
+            low, high = _interval(resampled[name][metric], alpha)
+            rows.append({"method": name, "metric": metric, "value": full[name][metric], "ci_low": low, "ci_high": high})
+    return pd.DataFrame(rows, columns=["method", "metric", "value", "ci_low", "ci_high"])
 
 
 def bootstrap_differences(
@@ -152,59 +224,28 @@ def bootstrap_differences(
     ``ci_low``, ``ci_high`` (percentile interval at ``confidence``) and ``verdict``: ``'real'``
     when the interval excludes 0, else ``'within noise'``. A positive ROC-AUC difference and a
     negative Brier difference favour the reference. The interval covers the luck of which customers
-    were drawn, not a change of period. Brier is NaN for a method in ``not_probabilities``.
-    Vectorised: resamples are weight vectors (how often each customer is drawn), ``chunk`` at a time.
+    were drawn, not a change of period. Brier is NaN (verdict ``'n/a'``) for a method in
+    ``not_probabilities``. Vectorised: resamples are weight vectors (how often each customer is drawn).
     """
     if reference not in scores:
         raise ValueError(f"reference {reference!r} is not one of the scored methods {list(scores)}")
-    unknown = set(not_probabilities) - set(scores)
-    if unknown:
-        raise ValueError(f"not_probabilities names methods that are not scored: {sorted(unknown)}")
     if reference in not_probabilities:
         raise ValueError("the reference must be a probability (its Brier score is compared)")
-    checked = {name: _check_scores(y_true, s, name)[1] for name, s in scores.items()}
-    y = check_binary_flags(y_true, "y_true")
-    n_boot = check_int(n_boot, "n_boot", low=2)
-    chunk = check_int(chunk, "chunk")
-    alpha = 1 - check_probability(confidence, "confidence")
-    rng = np.random.default_rng(random_state)
-    others = [name for name in scores if name != reference]
-    auc = {name: [] for name in scores}
-    brier = {name: [] for name in scores}
-    for first in range(0, n_boot, chunk):
-        weights = _bootstrap_weights(y.size, min(chunk, n_boot - first), rng)
-        for name, s in checked.items():
-            auc[name].append(weighted_roc_auc(y, s, weights))
-            brier[name].append(weights @ (s - y) ** 2 / y.size)
+    resampled, full, alpha = _bootstrap(y_true, scores, n_boot, random_state, not_probabilities, confidence, chunk)
     rows = []
-    for name in others:
-        for metric, draws, full in (
-            ("roc_auc", auc, lambda s: weighted_roc_auc(y, s, np.ones((1, y.size)))[0]),
-            ("brier", brier, lambda s: np.mean((s - y) ** 2)),
-        ):
-            if metric == "brier" and name in not_probabilities:
-                rows.append(
-                    {
-                        "method": name,
-                        "metric": metric,
-                        "difference": np.nan,
-                        "ci_low": np.nan,
-                        "ci_high": np.nan,
-                        "verdict": "n/a",
-                    }
-                )
-                continue
-            diff = np.concatenate(draws[reference]) - np.concatenate(draws[name])
-            diff = diff[np.isfinite(diff)]
-            low, high = np.quantile(diff, [alpha / 2, 1 - alpha / 2])
+    for name in (n for n in scores if n != reference):
+        for metric in ("roc_auc", "brier"):
+            low, high = _interval(resampled[reference][metric] - resampled[name][metric], alpha)
+            verdict = "n/a" if np.isnan(low) else ("real" if low > 0 or high < 0 else "within noise")
+            difference = full[reference][metric] - full[name][metric]
             rows.append(
                 {
                     "method": name,
                     "metric": metric,
-                    "difference": float(full(checked[reference]) - full(checked[name])),
-                    "ci_low": float(low),
-                    "ci_high": float(high),
-                    "verdict": "real" if low > 0 or high < 0 else "within noise",
+                    "difference": difference,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "verdict": verdict,
                 }
             )
     return pd.DataFrame(rows, columns=["method", "metric", "difference", "ci_low", "ci_high", "verdict"])

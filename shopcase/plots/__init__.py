@@ -4,7 +4,7 @@ One module per topic (``shop``, ``recommend``, ``churn``, ...); every plot is al
 so a notebook writes ``from shopcase import plots`` and ``plots.calibration(...)``.
 """
 
-from shopcase.plots.churn import calibration, churn_timeline, importance
+from shopcase.plots.churn import calibration, churn_timeline, differences, importance, value_comparison
 from shopcase.plots.recommend import metric_lines, scaling_curves, tradeoff
 from shopcase.plots.search import click_bias, feature_gain, ndcg_by_kind, ranker_gains
 from shopcase.plots.shop import category_mix, events_over_time, funnel_chart, order_values, popularity_curves
@@ -14,6 +14,7 @@ __all__ = [
     "category_mix",
     "churn_timeline",
     "click_bias",
+    "differences",
     "events_over_time",
     "feature_gain",
     "funnel_chart",
@@ -25,4 +26,5 @@ __all__ = [
     "ranker_gains",
     "scaling_curves",
     "tradeoff",
+    "value_comparison",
 ]

@@ -12,6 +12,7 @@ from shopcase.churn import (
     ChurnModel,
     bootstrap_difference,
     bootstrap_differences,
+    bootstrap_metrics,
     build_churn_dataset,
     calibration_table,
     classification_metrics,
@@ -232,3 +233,17 @@ def test_bootstrap_interval_covers_a_zero_difference_about_95_percent_of_the_tim
             covered[metric] += table.loc[metric, "ci_low"] <= 0 <= table.loc[metric, "ci_high"]
     for metric, hits in covered.items():
         assert 0.89 <= hits / n_samples <= 0.99, (metric, hits / n_samples)
+
+
+def test_bootstrap_metrics_intervals_surround_each_methods_value():
+    rng = np.random.default_rng(4)
+    p = rng.random(800)
+    y = rng.random(800) < p
+    table = bootstrap_metrics(y, {"good": p, "rank": 5 * p}, n_boot=200, not_probabilities=["rank"])
+    good = table[table["method"] == "good"].set_index("metric")
+    assert good.loc["roc_auc", "value"] == pytest.approx(roc_auc_score(y, p))
+    assert good.loc["brier", "value"] == pytest.approx(brier_score_loss(y, p))
+    assert (good["ci_low"] < good["value"]).all() and (good["value"] < good["ci_high"]).all()
+    rank = table[table["method"] == "rank"].set_index("metric")
+    assert rank.loc["roc_auc", "value"] == pytest.approx(good.loc["roc_auc", "value"])
+    assert np.isnan(rank.loc["brier", "value"]) and np.isnan(rank.loc["brier", "ci_low"])
