@@ -1,12 +1,13 @@
 """Benchmark: ``build_churn_dataset`` on the 100k-user shop, beside one validation pass of its event log.
 
 The entry point builds features (with emails, catalogue and the BG/NBD columns) and labels as of one
-date. The peer, run side by side in the same process kind, is one ``validate_frame`` of the same event
-log: what a single check of the input costs, so the ratio says how many validations' worth of time
-the whole entry point takes. Each measurement runs in a fresh process (the shop is read from the
+date. Peers, run side by side in the same run: one ``validate_frame`` of the same event log (what a
+single check of the input costs), and with ``--before DIR`` the same two steps on another copy of
+shopcase (e.g. ``git archive <commit>`` unpacked into DIR), interleaved run by run so both see the
+same machine load. Each measurement runs in a fresh process (the shop is read from the
 ``data/generated`` cache, not timed), so peak resident memory belongs to that step alone.
 
-    .venv/bin/python benchmarks/churn_dataset.py [--repeats 3] [--users 100000] [--items 20000]
+    .venv/bin/python benchmarks/churn_dataset.py [--repeats 3] [--users 100000] [--items 20000] [--before DIR]
 
 Prints a Markdown table for benchmarks/RESULTS.md; note the load average it prints (shared machine).
 """
@@ -20,6 +21,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 
 CHILD = """
 import json, resource, time
@@ -50,9 +52,13 @@ STEPS = {
 }
 
 
-def measure(step: str, n_users: int, n_items: int) -> dict:
+def measure(step: str, n_users: int, n_items: int, tree: str | None = None) -> dict:
     code = CHILD.format(step=step, n_users=n_users, n_items=n_items)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    env = dict(os.environ, PYTHONPATH=tree) if tree else None
+    # A neutral working directory: python -c puts it first on sys.path, before PYTHONPATH.
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env, cwd=tempfile.gettempdir()
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -61,6 +67,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--items", type=int, default=20_000)
+    parser.add_argument("--before", default=None, help="another shopcase tree to run side by side (the peer)")
     args = parser.parse_args()
     measure("validate", args.users, args.items)  # generates the shop into the cache once if needed
     load = os.getloadavg()
@@ -69,19 +76,24 @@ def main() -> None:
         f"load average before the runs {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1 / 5 / 15 min); "
         f"median of {args.repeats} runs, each in a fresh process\n"
     )
-    results = {step: [measure(step, args.users, args.items) for _ in range(args.repeats)] for step in STEPS}
-    peer = statistics.median(r["seconds"] for r in results["validate"])
+    trees = {"this tree": None, **({f"before ({args.before})": args.before} if args.before else {})}
+    results: dict[tuple[str, str], list[dict]] = {(tree, step): [] for tree in trees for step in STEPS}
+    for _ in range(args.repeats):  # interleaved: every configuration sees the same spells of load
+        for tree, path in trees.items():
+            for step in STEPS:
+                results[tree, step].append(measure(step, args.users, args.items, path))
+    peer = statistics.median(r["seconds"] for r in results["this tree", "validate"])
     print(
-        "| step | events | rows out | seconds (median) | runs | peak RSS MB (max) | RSS before MB | x one validation |"
+        "| code | step | events | rows out | seconds (median) | runs | peak RSS MB (max) | RSS before MB "
+        "| x one validation (this tree) |"
     )
-    print("| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
-    for step, runs in results.items():
+    print("| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
+    for (tree, step), runs in results.items():
         seconds = statistics.median(r["seconds"] for r in runs)
         each = ", ".join(f"{r['seconds']:.2f}" for r in runs)
         print(
-            f"| {STEPS[step]} | {runs[0]['events']:,} | {runs[0]['rows']:,} | {seconds:.2f} "
-            f"| {each} | {max(r['peak_mb'] for r in runs):,.0f} "
-            f"| {runs[0]['before_mb']:,.0f} | {seconds / peer:.1f} |"
+            f"| {tree} | {STEPS[step]} | {runs[0]['events']:,} | {runs[0]['rows']:,} | {seconds:.2f} | {each} "
+            f"| {max(r['peak_mb'] for r in runs):,.0f} | {runs[0]['before_mb']:,.0f} | {seconds / peer:.1f} |"
         )
     load = os.getloadavg()
     print(f"\nload average after the runs {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}")
