@@ -24,10 +24,12 @@ from shopcase.churn.classifier import ChurnClassifier
 from shopcase.churn.dataset import ChurnDataset, build_churn_dataset, rolling_origins, stack_datasets
 from shopcase.churn.evaluation import (
     ChurnEvaluation,
+    ValidationChoice,
     bootstrap_difference,
     bootstrap_differences,
     bootstrap_metrics,
     calibration_table,
+    choose_on_validation,
     classification_metrics,
     compare_methods,
     evaluate_out_of_time,
@@ -67,6 +69,7 @@ __all__ = [
     "ChurnDataset",
     "ChurnEvaluation",
     "ChurnModel",
+    "ValidationChoice",
     "RetentionPlan",
     "bgnbd_features",
     "bootstrap_difference",
@@ -74,6 +77,7 @@ __all__ = [
     "bootstrap_metrics",
     "build_churn_dataset",
     "calibration_table",
+    "choose_on_validation",
     "churn_labels",
     "classification_metrics",
     "compare_methods",

@@ -161,10 +161,10 @@ class BGNBD(BaseEstimator):
             return float(np.sum(weights * (common + np.logaddexp(log_a1, log_a2))))
 
         params, n_iter = maximise_likelihood(mean_log_likelihood, start, penalizer, max_iter, "BG/NBD")
+        total = float(np.sum(log_likelihood(params, x, t_x, big_t)))
+        # Everything is computed: replace the learned state in one go.
         self.params_ = dict(zip(PARAM_NAMES, (float(v) for v in params), strict=True))
-        self.log_likelihood_ = float(np.sum(log_likelihood(params, x, t_x, big_t)))
-        self.n_customers_ = int(x.size)
-        self.n_iter_ = n_iter
+        self.log_likelihood_, self.n_customers_, self.n_iter_ = total, int(x.size), n_iter
         return self
 
     def _params(self) -> tuple[float, float, float, float]:

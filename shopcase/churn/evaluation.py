@@ -390,6 +390,56 @@ def evaluate_out_of_time(
     )
 
 
+@dataclass(frozen=True)
+class ValidationChoice:
+    """The candidate with the best validation ROC-AUC, and every candidate against it.
+
+    ``table``: one row per candidate (in the order given) with ``roc_auc``, ``brier``, then the chosen
+    minus the candidate (``difference`` in ROC-AUC with its paired bootstrap ``ci_low``, ``ci_high``
+    and ``verdict``; NaN and ``'chosen'`` on the chosen row).
+    """
+
+    chosen: str
+    validation_as_of: pd.Timestamp
+    table: pd.DataFrame
+
+    def __str__(self) -> str:
+        row = self.table.loc[self.chosen]
+        noise = (self.table["verdict"] == "within noise").sum()
+        return (
+            f"chosen on {self.validation_as_of.date()}: {self.chosen} (ROC-AUC {row['roc_auc']:.3f}); "
+            f"{noise} of {len(self.table) - 1} other candidate(s) within noise of it"
+        )
+
+
+def choose_on_validation(
+    candidates: Mapping[str, tuple[object, ChurnDataset]],
+    validation: ChurnDataset,
+    n_boot: int = 1000,
+    random_state: int = SEED,
+) -> ValidationChoice:
+    """Fit each candidate (a clone of its model on its training set), score ``validation``, keep the best ROC-AUC.
+
+    ``candidates`` maps a name to ``(model, training set)``; every training set's labels must be known by the
+    validation date (``check_out_of_time``), so choosing never looks past it, and the test date is never
+    used. The paired bootstrap (``bootstrap_differences``) says which gaps to the chosen candidate are real.
+    """
+    if not candidates:
+        raise ValueError("candidates is empty: give at least one (model, training set)")
+    scores = {}
+    for name, (model, train) in candidates.items():
+        check_out_of_time(train, validation)
+        scores[name] = clone(model).fit(train.features, train.labels).predict_proba(validation.features)[:, 1]
+    y = check_binary_flags(validation.labels, "validation.labels")
+    table = compare_methods(y, scores).set_index("method")[["roc_auc", "brier"]]
+    chosen = str(table["roc_auc"].idxmax())
+    gaps = bootstrap_differences(y, scores, chosen, n_boot=n_boot, random_state=random_state)
+    gaps = gaps[gaps["metric"] == "roc_auc"].set_index("method")[["difference", "ci_low", "ci_high", "verdict"]]
+    table = table.join(gaps)
+    table.loc[chosen, "verdict"] = "chosen"
+    return ValidationChoice(chosen=chosen, validation_as_of=validation.as_of, table=table)
+
+
 def group_ablation(
     model: object,
     train: ChurnDataset,

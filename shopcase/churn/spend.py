@@ -122,10 +122,10 @@ class GammaGamma(BaseEstimator):
         p, q, v = (float(value) for value in params)
         if q <= 1:
             raise ValueError(f"Gamma-Gamma fit gives q = {q:.3f} <= 1: the population mean spend is infinite")
+        total = float(np.sum(_log_likelihood((p, q, v), x, m)))
+        # Everything is computed: replace the learned state in one go.
         self.params_ = {"p": p, "q": q, "v": v}
-        self.log_likelihood_ = float(np.sum(_log_likelihood((p, q, v), x, m)))
-        self.mean_spend_ = p * v / (q - 1)
-        self.n_customers_ = int(x.size)
+        self.log_likelihood_, self.mean_spend_, self.n_customers_ = total, p * v / (q - 1), int(x.size)
         return self
 
     def expected_spend(self, frequency: object, monetary_value: object) -> np.ndarray:

@@ -15,6 +15,7 @@ from shopcase.churn import (
     bootstrap_metrics,
     build_churn_dataset,
     calibration_table,
+    choose_on_validation,
     classification_metrics,
     compare_methods,
     evaluate_out_of_time,
@@ -247,3 +248,26 @@ def test_bootstrap_metrics_intervals_surround_each_methods_value():
     rank = table[table["method"] == "rank"].set_index("metric")
     assert rank.loc["roc_auc", "value"] == pytest.approx(good.loc["roc_auc", "value"])
     assert np.isnan(rank.loc["brier", "value"]) and np.isnan(rank.loc["brier", "ci_low"])
+
+
+def test_choose_on_validation_keeps_the_best_and_says_which_gaps_are_real(shop):
+    train, validation = shop("2022-05-01"), shop("2022-07-01")
+    candidates = {
+        "model": (ChurnModel(n_estimators=20), train),
+        "recency": (BinnedRateRule(), train),
+        "noise": (Memoriser(), train),  # scores every validation customer 0: ROC-AUC 0.5
+    }
+    choice = choose_on_validation(candidates, validation, n_boot=200)
+    table = choice.table
+    assert list(table.index) == ["model", "recency", "noise"]
+    assert choice.chosen == table["roc_auc"].idxmax() and table.loc[choice.chosen, "verdict"] == "chosen"
+    assert table.loc["noise", "roc_auc"] == pytest.approx(0.5) and table.loc["noise", "verdict"] == "real"
+    best = table.loc[choice.chosen, "roc_auc"]
+    assert table.drop(index=choice.chosen)["difference"].tolist() == pytest.approx(
+        (best - table.drop(index=choice.chosen)["roc_auc"]).tolist()
+    )
+    assert str(choice).startswith(f"chosen on 2022-07-01: {choice.chosen}") and "\n" not in str(choice)
+    with pytest.raises(ValueError, match="training labels run to"):
+        choose_on_validation({"late": (BinnedRateRule(), shop("2022-06-01"))}, validation)
+    with pytest.raises(ValueError, match="candidates is empty"):
+        choose_on_validation({}, validation)
