@@ -55,27 +55,20 @@ TRAIN_AS_OF = "1997-07-02"  # start of week 27, for the deployable variant
 SEED = 42
 
 
+def against_reference(model: object, paper: dict[str, float], ll_name: str, ll_reference: float) -> pd.DataFrame:
+    """A fitted model's parameters and log-likelihood beside published ones (``parameter, paper, shopcase``)."""
+    pairs = [(k, paper[k], model.params_[k]) for k in paper]  # type: ignore[attr-defined]
+    pairs.append((ll_name, ll_reference, model.log_likelihood_))  # type: ignore[attr-defined]
+    return pd.DataFrame(
+        [{"parameter": k, "paper": ref, "shopcase": got, "abs diff": abs(got - ref)} for k, ref, got in pairs]
+    )
+
+
 def paper_parameters() -> tuple[pd.DataFrame, pd.DataFrame]:
     sample = load_cdnow(sample=True)
     summary = summary_from_transactions(sample, "customer_id", "date", AS_OF, period="W")
     model = BGNBD().fit(summary["frequency"], summary["recency"], summary["T"])
-    rows = [
-        {
-            "parameter": k,
-            "paper": PAPER_CDNOW_PARAMS[k],
-            "shopcase": model.params_[k],
-            "abs diff": abs(model.params_[k] - PAPER_CDNOW_PARAMS[k]),
-        }
-        for k in PAPER_CDNOW_PARAMS
-    ]
-    rows.append(
-        {
-            "parameter": "log-likelihood",
-            "paper": -9582.4,
-            "shopcase": model.log_likelihood_,
-            "abs diff": abs(model.log_likelihood_ + 9582.4),
-        }
-    )
+    table = against_reference(model, PAPER_CDNOW_PARAMS, "log-likelihood", -9582.4)
     # Aggregate check: expected (eq. 10 summed) vs actual repeat purchase days in weeks 40-78.
     expected = model.expected_purchases(39.0, summary["frequency"], summary["recency"], summary["T"]).sum()
     holdout = sample[sample["date"] >= AS_OF].drop_duplicates(["customer_id", "date"])
@@ -88,7 +81,7 @@ def paper_parameters() -> tuple[pd.DataFrame, pd.DataFrame]:
             }
         ]
     )
-    return pd.DataFrame(rows), check
+    return table, check
 
 
 def paper_spend_parameters() -> pd.DataFrame:
@@ -97,25 +90,8 @@ def paper_spend_parameters() -> pd.DataFrame:
     summary = summary_from_transactions(sample, "customer_id", "date", AS_OF, period="W", value_col="revenue")
     repeaters = summary[summary["frequency"] > 0]
     model = GammaGamma().fit(repeaters["frequency"], repeaters["monetary_value"])
-    rows = [
-        {
-            "parameter": k,
-            "paper": PAPER_CDNOW_SPEND_PARAMS[k],
-            "shopcase": model.params_[k],
-            "abs diff": abs(model.params_[k] - PAPER_CDNOW_SPEND_PARAMS[k]),
-        }
-        for k in PAPER_CDNOW_SPEND_PARAMS
-    ]
     # CLVTools' test suite (test_correctness_gg.R) records -4055.9177 for the same 946 customers.
-    rows.append(
-        {
-            "parameter": "log-likelihood (CLVTools)",
-            "paper": -4055.9177,
-            "shopcase": model.log_likelihood_,
-            "abs diff": abs(model.log_likelihood_ + 4055.9177),
-        }
-    )
-    return pd.DataFrame(rows)
+    return against_reference(model, PAPER_CDNOW_SPEND_PARAMS, "log-likelihood (CLVTools)", -4055.9177)
 
 
 def main() -> None:
