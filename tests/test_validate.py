@@ -285,3 +285,55 @@ def test_frame_checks_name_table_and_column():
         datetime_column(f, "when", "t")
     parsed = datetime_column(f.iloc[:1], "when", "t")
     assert parsed.iloc[0] == pd.Timestamp("2024-01-01")
+
+
+def test_count_duplicates_equals_pandas_duplicated():
+    from shopcase.validate import count_duplicates
+
+    rng = np.random.default_rng(0)
+    n = 2_000
+    frame = pd.DataFrame(
+        {
+            "user": rng.integers(0, 30, n),
+            "when": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 5, n), "D"),
+            "kind": pd.Categorical(rng.choice(["view", "cart", "purchase"], n)),
+            "order": pd.array(np.where(rng.random(n) < 0.5, rng.integers(0, 4, n), None), dtype="Int64"),
+            "price": rng.choice([1.0, 2.5, np.nan], n),
+        }
+    )
+    for columns in (list(frame.columns), ["user", "when"], ["order", "price"]):
+        assert count_duplicates(frame, columns) == int(frame.duplicated(subset=columns).sum()) > 0
+    unique = frame.drop_duplicates()
+    assert count_duplicates(unique, list(unique.columns)) == 0
+    assert count_duplicates(frame.iloc[:1], ["user"]) == 0
+
+
+def test_range_binary_and_alignment_checks():
+    from shopcase.validate import align_to_ids, check_binary_flags, check_binary_target, check_range
+
+    assert check_range((0.4, 0.7), "thresholds") == (0.4, 0.7)
+    for bad in [(0.7, 0.4), (0.5, 0.5), (-1, 0.5), (0.5,), "ab", None]:
+        with pytest.raises(ValueError, match="thresholds"):
+            check_range(bad, "thresholds")
+    assert check_binary_flags([0, 1, 1], "y").tolist() == [False, True, True]
+    with pytest.raises(ValueError, match="boolean or 0/1"):
+        check_binary_flags([0, 2], "y")
+    with pytest.raises(ValueError, match="one class"):
+        check_binary_flags([True, True], "y")
+    assert check_binary_flags([True, True], "y", both=False).all()
+    classes, encoded = check_binary_target(["b", "a", "b"])
+    assert classes.tolist() == ["a", "b"] and encoded.tolist() == [1, 0, 1]
+    for bad, message in [
+        (None, "requires y to be passed"),
+        ([0.1, 0.2, 0.3], "Unknown label type"),
+        ([0, 1, 2], "Only binary classification"),
+        ([1, 1], "one class"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            check_binary_target(bad)
+    values = pd.Series([1, 2, 3], index=["c", "a", "b"])
+    assert align_to_ids(values, pd.Index(["a", "b", "c"]), "y", "X").tolist() == [2, 3, 1]
+    with pytest.raises(ValueError, match=r"same ids: 1 only in X \(e.g. \['d'\]\), 1 only in y \(e.g. \['c'\]\)"):
+        align_to_ids(values, pd.Index(["a", "b", "d"]), "y", "X")
+    with pytest.raises(ValueError, match="X has duplicated ids"):
+        align_to_ids(values, pd.Index(["a", "a", "b"]), "y", "X")

@@ -4,7 +4,7 @@ One module per topic (``shop``, ``recommend``, ``churn``, ...); every plot is al
 so a notebook writes ``from shopcase import plots`` and ``plots.calibration(...)``.
 """
 
-from shopcase.plots.churn import calibration, churn_timeline, importance
+from shopcase.plots.churn import calibration, churn_timeline, differences, importance, value_comparison
 from shopcase.plots.experiments import (
     calibration_curve,
     estimates_with_truth,
@@ -23,6 +23,7 @@ __all__ = [
     "category_mix",
     "churn_timeline",
     "click_bias",
+    "differences",
     "estimates_with_truth",
     "events_over_time",
     "feature_gain",
@@ -39,4 +40,5 @@ __all__ = [
     "scaling_curves",
     "sequential_path",
     "tradeoff",
+    "value_comparison",
 ]
