@@ -70,6 +70,18 @@ RANKING_METRICS: tuple[str, ...] = (
 """Keys of the metric values in :func:`ranking_metrics`' result, in order."""
 
 
+PER_USER_COLUMNS: dict[str, str] = {
+    "precision_at_k": "precision_at_k",
+    "recall_at_k": "recall_at_k",
+    "ndcg_at_k": "ndcg_at_k",
+    "ap_at_k": "map_at_k",
+    "ap_all_relevant_at_k": "map_all_relevant_at_k",
+    "hit_at_k": "hit_rate_at_k",
+    "rr_at_k": "mrr_at_k",
+}
+"""``per_user_metrics`` columns renamed after the metric their mean is (``hit_at_k`` averages to ``hit_rate_at_k``)."""
+
+
 # --- validation ------------------------------------------------------------------
 
 
@@ -205,17 +217,8 @@ def ranking_metrics(recs: pd.DataFrame, truth: pd.DataFrame, k: int) -> dict[str
     ``truth``. An empty ``recs`` is valid: every metric is 0.
     """
     per_user, counts = _ranking_arrays(recs, truth, k)
-    means = {
-        "precision_at_k": per_user["precision_at_k"],
-        "recall_at_k": per_user["recall_at_k"],
-        "ndcg_at_k": per_user["ndcg_at_k"],
-        "map_at_k": per_user["ap_at_k"],
-        "map_all_relevant_at_k": per_user["ap_all_relevant_at_k"],
-        "hit_rate_at_k": per_user["hit_at_k"],
-        "mrr_at_k": per_user["rr_at_k"],
-    }
     result: dict[str, float | int] = dict(counts)
-    result.update({key: float(values.mean()) for key, values in means.items()})
+    result.update({mean: float(per_user[column].mean()) for column, mean in PER_USER_COLUMNS.items()})
     return result
 
 

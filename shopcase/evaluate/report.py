@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from shopcase.evaluate.metrics import beyond_accuracy_metrics, ranking_metrics
+from shopcase.evaluate.metrics import PER_USER_COLUMNS, beyond_accuracy_metrics, per_user_metrics, ranking_metrics
 from shopcase.schema import ITEM_ID, USER_ID, K
 from shopcase.validate import check_int, require_columns
 
@@ -79,6 +80,35 @@ def metrics_at_ks(
         recs = _recommend_for_truth(model, truth, max(ks), exclude_seen)
         rows += [{"model": name, **ranking_metrics(recs, truth, k)} for k in ks]
     return pd.DataFrame(rows)
+
+
+def per_user_scores(
+    fitted_models: Mapping[str, object],
+    truth: pd.DataFrame,
+    ks: int | Sequence[int] = K,
+    exclude_seen: bool = True,
+) -> pd.DataFrame:
+    """Per-user accuracy of already fitted models at one or several K: the input of ``compare_models``.
+
+    Each model recommends ``max(ks)`` items once to every ``truth`` user (unknown users get the cold-start
+    list). Returns a tidy table, one row per (model, k, truth user): ``model, k, user_id`` and the per-user
+    values of every accuracy metric, named after the metric their mean is (``precision_at_k``,
+    ``recall_at_k``, ``ndcg_at_k``, ``map_at_k``, ``map_all_relevant_at_k``, ``hit_rate_at_k``,
+    ``mrr_at_k``): a column's mean per (model, k) equals ``ranking_metrics`` / ``evaluate_models``.
+    """
+    ks = [check_int(k, "ks") for k in ([ks] if np.ndim(ks) == 0 else ks)]
+    if not ks:
+        raise ValueError("ks is empty: give at least one K")
+    parts = []
+    for name, model in fitted_models.items():
+        recs = _recommend_for_truth(model, truth, max(ks), exclude_seen)
+        for k in ks:
+            per_user = per_user_metrics(recs, truth, k)[list(PER_USER_COLUMNS)].rename(columns=PER_USER_COLUMNS)
+            per_user.insert(0, "k", k)
+            per_user.insert(0, "model", name)
+            parts.append(per_user.reset_index())
+    columns = ["model", "k", USER_ID, *PER_USER_COLUMNS.values()]
+    return pd.concat(parts, ignore_index=True)[columns]
 
 
 def business_reading(

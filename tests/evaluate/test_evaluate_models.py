@@ -98,6 +98,15 @@ def test_grid_search_scores_each_combination_and_best_params_keeps_types(shop_sp
     assert isinstance(chosen["k_neighbors"], int)
     best_row = grid.loc[grid["ndcg_at_k"].idxmax()]
     assert chosen["k_neighbors"] == best_row["k_neighbors"] and chosen["shrinkage"] == best_row["shrinkage"]
+    # each row's interval and its paired gap to the best row, from the validation users' own NDCG
+    assert (grid["ndcg_at_k_low"] <= grid["ndcg_at_k"]).all() and (grid["ndcg_at_k"] <= grid["ndcg_at_k_high"]).all()
+    assert np.allclose(grid["gap_to_best"], grid["ndcg_at_k"] - best_row["ndcg_at_k"])
+    assert (grid["gap_to_best"] <= 0).all() and grid.loc[grid["ndcg_at_k"].idxmax(), "within_noise_of_best"]
+    assert (grid["within_noise_of_best"] == (grid["gap_high"] >= 0)).all()
+    by_hit = grid_search(ItemKNN, {"k_neighbors": [5, 50]}, train, truth, k=5, metric="hit_rate_at_k")
+    assert "hit_rate_at_k_low" in by_hit.columns and by_hit["gap_to_best"].max() == 0
+    with pytest.raises(ValueError, match="metric 'auc'"):
+        grid_search(ItemKNN, {"k_neighbors": [5]}, train, truth, metric="auc")
     with pytest.raises(ValueError, match="param_grid needs"):
         grid_search(ItemKNN, {"k_neighbors": []}, train, truth)
     with pytest.raises(ValueError, match="metric 'auc'"):
@@ -153,6 +162,10 @@ def test_tune_blend_weights_scores_each_weight_vector_on_validation(shop_split):
     hybrid = Hybrid(models, weights=list(grid[1])).fit(train, item_features=shop.catalogue)
     expected = ranking_metrics(hybrid.recommend(truth["user_id"].unique(), n=5), truth, 5)["ndcg_at_k"]
     assert results["ndcg_at_k"].iloc[1] == pytest.approx(expected, abs=1e-12)
+    best_row = results["ndcg_at_k"].to_numpy().argmax()
+    assert results["gap_to_best"].iloc[best_row] == 0 and results["within_noise_of_best"].iloc[best_row]
+    assert (results["ndcg_at_k_low"] <= results["ndcg_at_k"]).all()
+    assert (results["ndcg_at_k"] <= results["ndcg_at_k_high"]).all()
     with pytest.raises(ValueError, match="grid is empty"):
         tune_blend_weights(models, train, truth, [], item_features=shop.catalogue)
     with pytest.raises(ValueError, match="metric 'auc'"):
