@@ -5,9 +5,16 @@ so a notebook writes ``from shopcase import plots`` and ``plots.calibration(...)
 """
 
 from shopcase.plots.churn import calibration, churn_timeline, importance
-from shopcase.plots.recommend import metric_lines, scaling_curves, tradeoff
+from shopcase.plots.recommend import metric_lines, metrics_by_k, model_intervals, scaling_curves, tradeoff
 from shopcase.plots.search import click_bias, feature_gain, ndcg_by_kind, ranker_gains
-from shopcase.plots.shop import category_mix, events_over_time, funnel_chart, order_values, popularity_curves
+from shopcase.plots.shop import (
+    category_mix,
+    events_over_time,
+    funnel_chart,
+    order_values,
+    popularity_curves,
+    trading_calendar,
+)
 
 __all__ = [
     "calibration",
@@ -19,10 +26,13 @@ __all__ = [
     "funnel_chart",
     "importance",
     "metric_lines",
+    "metrics_by_k",
+    "model_intervals",
     "ndcg_by_kind",
     "order_values",
     "popularity_curves",
     "ranker_gains",
     "scaling_curves",
     "tradeoff",
+    "trading_calendar",
 ]
