@@ -15,7 +15,7 @@ from shopcase.evaluate import (
     temporal_split,
     tune_blend_weights,
 )
-from shopcase.evaluate.cost import scaling_curve
+from shopcase.evaluate.cost import reference_footprint, scaling_curve
 from shopcase.recommend import ContentBased, Hybrid, ItemKNN, Popularity, SeedRecommender, UserKNN
 
 
@@ -134,6 +134,22 @@ def test_scaling_curve_measures_every_model_at_every_size(shop_split):
     assert (curve["seconds"] > 0).all() and (curve["peak_mb"] > 0).all()
     with pytest.raises(ValueError, match="exceed"):
         scaling_curve({"UserKNN": UserKNN}, train, [10**6])
+
+
+def test_reference_footprint_is_the_size_of_the_references_dense_arrays(shop_split):
+    _, train, _ = shop_split
+    small = train[train["user_id"].isin(train["user_id"].unique()[:120])]
+    reference = SeedRecommender().fit(small)
+    n_users, n_items = reference.user_item_matrix.shape
+    row = reference_footprint([n_users], n_items).iloc[0]
+    assert row["users"] == n_users
+    assert row["user_item_matrix"] * 2**20 == reference.user_item_matrix.to_numpy().nbytes
+    assert row["user_similarity"] * 2**20 == reference.user_similarity.nbytes
+    assert row["item_similarity"] * 2**20 == reference.item_similarity.nbytes
+    growth = reference_footprint([1000, 2000], 500)
+    assert growth["user_similarity"].iloc[1] == 4 * growth["user_similarity"].iloc[0]
+    with pytest.raises(ValueError, match="user_counts"):
+        reference_footprint([0], 10)
 
 
 def test_business_reading_turns_hit_rate_into_revenue_touched():
