@@ -464,8 +464,9 @@ def beyond_accuracy_metrics(
     """Every beyond-accuracy metric whose inputs are given, plus the counts behind them.
 
     Always: ``k``, ``n_rec_users`` (users with a row of rank <= k). With ``catalogue``:
-    ``catalogue_coverage``. With ``train``: ``novelty``, ``average_popularity`` and
-    ``n_recs_unseen_in_train`` (top-k rows whose item has no training interaction). With
+    ``catalogue_coverage``. With ``train``: ``novelty``, ``average_popularity``,
+    ``n_recs_unseen_in_train`` (top-k rows, i.e. list slots, whose item has no training interaction)
+    and ``n_items_unseen_in_train`` (how many distinct such items the lists show). With
     ``item_categories``: ``intra_list_diversity`` and ``n_users_short_lists`` (users with
     fewer than 2 items, left out of it). Same definitions and errors as the single functions.
     """
@@ -477,7 +478,9 @@ def beyond_accuracy_metrics(
         user_codes, users_per_item, n_train_users = _train_popularity(recs, train, k)
         result["novelty"] = _per_user_mean(user_codes, _self_information(users_per_item, n_train_users))
         result["average_popularity"] = _per_user_mean(user_codes, users_per_item.astype(float))
-        result["n_recs_unseen_in_train"] = int((users_per_item == 0).sum())
+        unseen = users_per_item == 0
+        result["n_recs_unseen_in_train"] = int(unseen.sum())
+        result["n_items_unseen_in_train"] = int(pd.unique(top[ITEM_ID].to_numpy()[unseen]).size)
     if item_categories is not None:
         result["intra_list_diversity"], result["n_users_short_lists"] = _intra_list(recs, item_categories, k)
     return result
