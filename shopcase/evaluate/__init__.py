@@ -26,7 +26,7 @@ from shopcase.evaluate.metrics import (
     ranking_metrics,
     recall_at_k,
 )
-from shopcase.evaluate.relevance import purchase_truth, share_in_favourite_category
+from shopcase.evaluate.relevance import hide_answers, purchase_truth, share_in_favourite_category
 from shopcase.evaluate.report import business_reading, evaluate_models, metrics_at_ks, per_user_scores
 from shopcase.evaluate.splits import SplitReport, leave_last_out, random_split_by_user, temporal_split
 from shopcase.evaluate.tuning import best_params, grid_search, tune_blend_weights
@@ -45,6 +45,7 @@ __all__ = [
     "compare_models",
     "evaluate_models",
     "grid_search",
+    "hide_answers",
     "hit_rate_at_k",
     "intra_list_diversity",
     "leave_last_out",

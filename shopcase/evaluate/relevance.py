@@ -39,6 +39,20 @@ def purchase_truth(
     return truth.sort_values([USER_ID, ITEM_ID], ignore_index=True)
 
 
+def hide_answers(interactions: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """``interactions`` without any row whose (user, item) pair is in ``truth``: everything but the answers.
+
+    Built from the *whole* log, this is the training set of a leaky evaluation that keeps the honest task:
+    the model is scored on the same ``truth`` as an honest, past-only model, but learns from everything else
+    the customers did, before and after the test period began (what a random split leaks). Comparing the two
+    measures leakage alone. Rows keep their order and index.
+    """
+    require_columns(interactions, [USER_ID, ITEM_ID], "interactions")
+    require_columns(truth, [USER_ID, ITEM_ID], "truth")
+    answers = pd.MultiIndex.from_frame(truth[[USER_ID, ITEM_ID]])
+    return interactions[~pd.MultiIndex.from_frame(interactions[[USER_ID, ITEM_ID]]).isin(answers)]
+
+
 def share_in_favourite_category(recs: pd.DataFrame, item_category: pd.Series, favourite_category: pd.Series) -> float:
     """Share of recommended items in their user's favourite category (a check against hidden truth).
 

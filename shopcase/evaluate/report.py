@@ -112,15 +112,23 @@ def per_user_scores(
 
 
 def business_reading(
-    results: pd.DataFrame, n_customers: int, average_order_value: float, baseline: str = "Popularity"
+    results: pd.DataFrame,
+    n_customers: int,
+    average_order_value: float,
+    baseline: str = "Popularity",
+    intervals: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Translate hit rate into money: the orders and revenue a top-K list could touch per period.
 
     ``results`` is ``evaluate_models`` output (needs ``model`` and ``hit_rate_at_k``);
     ``n_customers`` is how many customers see the list in a period and ``average_order_value``
-    is in currency units. Returns ``model, hit_rate_at_k, orders_touched, revenue_touched,
-    extra_revenue_vs_baseline``. An upper bound on attributable revenue (a hit is a purchase the
-    list *contained*, not one it *caused*): the causal lift needs an A/B test.
+    is in currency units (e.g. ``shopcase.data.average_order_value``). Returns ``model, hit_rate_at_k,
+    orders_touched, revenue_touched, extra_revenue_vs_baseline``. An upper bound on attributable revenue (a hit
+    is a purchase the list *contained*, not one it *caused*): the causal lift needs an A/B test.
+
+    ``intervals``: ``compare_models(scores, "hit_rate_at_k", baseline=baseline)`` on the same models; adds
+    ``extra_revenue_low`` / ``extra_revenue_high``, the paired interval of the gap in hit rate turned into money
+    the same way.
     """
     require_columns(results, ["model", "hit_rate_at_k"], "results")
     if baseline not in set(results["model"]):
@@ -133,4 +141,15 @@ def business_reading(
     table["revenue_touched"] = table["orders_touched"] * average_order_value
     base = table.loc[table["model"] == baseline, "revenue_touched"].iloc[0]
     table["extra_revenue_vs_baseline"] = table["revenue_touched"] - base
+    if intervals is not None:
+        require_columns(intervals, ["model", "metric", "baseline", "difference_low", "difference_high"], "intervals")
+        if set(intervals["metric"]) != {"hit_rate_at_k"} or set(intervals["baseline"]) != {baseline}:
+            raise ValueError(f"intervals must be compare_models(scores, 'hit_rate_at_k', baseline={baseline!r})")
+        bounds = intervals.set_index("model").reindex(table["model"])
+        if bounds["difference_low"].isna().any():
+            missing = table["model"][bounds["difference_low"].isna().to_numpy()].tolist()
+            raise ValueError(f"intervals has no row for model(s) {missing}")
+        per_hit = n_customers * average_order_value
+        table["extra_revenue_low"] = bounds["difference_low"].to_numpy() * per_hit
+        table["extra_revenue_high"] = bounds["difference_high"].to_numpy() * per_hit
     return table

@@ -8,6 +8,7 @@ from shopcase.evaluate import (
     business_reading,
     evaluate_models,
     grid_search,
+    hide_answers,
     metrics_at_ks,
     purchase_truth,
     ranking_metrics,
@@ -51,6 +52,16 @@ def test_purchase_truth_keeps_distinct_purchases_and_filters_seen_and_users():
         purchase_truth(test, new_items_only=True)
     with pytest.raises(ValueError, match="the truth is empty"):
         purchase_truth(test, users=[2])
+
+
+def test_hide_answers_drops_exactly_the_truth_pairs():
+    interactions = pd.DataFrame({"user_id": [1, 1, 2, 2, 3], "item_id": ["a", "b", "a", "c", "b"], "rating": 1.0})
+    truth = pd.DataFrame({"user_id": [1, 2, 9], "item_id": ["b", "a", "z"]})
+    kept = hide_answers(interactions, truth)
+    assert kept[["user_id", "item_id"]].values.tolist() == [[1, "a"], [2, "c"], [3, "b"]]
+    assert kept.index.tolist() == [0, 3, 4]
+    with pytest.raises(ValueError, match="truth is missing"):
+        hide_answers(interactions, truth.drop(columns="item_id"))
 
 
 def test_evaluate_models_scores_every_truth_user_including_cold_ones(shop_split):
@@ -158,6 +169,21 @@ def test_business_reading_turns_hit_rate_into_revenue_touched():
     assert table.loc["knn", "orders_touched"] == pytest.approx(150)
     assert table.loc["knn", "revenue_touched"] == pytest.approx(6000)
     assert table.loc["knn", "extra_revenue_vs_baseline"] == pytest.approx(4000)
+    gaps = pd.DataFrame(
+        {
+            "model": ["Popularity", "knn"],
+            "metric": "hit_rate_at_k",
+            "baseline": "Popularity",
+            "difference_low": [0.0, 0.06],
+            "difference_high": [0.0, 0.14],
+        }
+    )
+    bounded = business_reading(results, 1000, 40.0, intervals=gaps).set_index("model")
+    assert bounded.loc["knn", ["extra_revenue_low", "extra_revenue_high"]].tolist() == pytest.approx([2400, 5600])
+    with pytest.raises(ValueError, match="hit_rate_at_k"):
+        business_reading(results, 1000, 40.0, intervals=gaps.assign(metric="ndcg_at_k"))
+    with pytest.raises(ValueError, match="no row for model"):
+        business_reading(results, 1000, 40.0, intervals=gaps.iloc[:1])
     with pytest.raises(ValueError, match="baseline 'ALS'"):
         business_reading(results, 1000, 40.0, baseline="ALS")
     with pytest.raises(ValueError, match="average_order_value"):

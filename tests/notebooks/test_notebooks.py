@@ -19,7 +19,6 @@ from shopcase.runner import NOTEBOOKS_DIR, execute_notebook, list_notebooks, mis
 SOLUTIONS_DIR = NOTEBOOKS_DIR / "solutions"
 NOTEBOOKS = list_notebooks()
 PENDING_EXERCISES = {
-    "04_evaluation",
     "05_churn",
 }
 """Notebooks written before exercises became a rule; each leaves this set when its exercises land."""
