@@ -129,6 +129,8 @@ def test_share_in_favourite_category():
     items = pd.Series({"a": "books", "b": "toys"})
     users = pd.Series({1: "books", 2: "toys"})
     assert share_in_favourite_category(recs, items, users) == pytest.approx(1 / 3)
+    per_user = share_in_favourite_category(recs, items, users, by_user=True)
+    assert per_user.to_dict() == {1: 0.5, 2: 0.0} and per_user.index.name == "user_id"
     with pytest.raises(ValueError, match="item_category has no entry"):
         share_in_favourite_category(recs.assign(item_id=["a", "z", "a"]), items, users)
 
