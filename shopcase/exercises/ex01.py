@@ -6,25 +6,15 @@ shop size and seed, and names the likely mistake when the answer is off.
 
 from __future__ import annotations
 
-import numbers
-
-import numpy as np
 import pandas as pd
 
 from shopcase.data import customers_as_of, interactions_from_events, load_or_generate, purchases_in_top_categories
-from shopcase.exercises.feedback import Feedback, attempted, correct, not_yet
+from shopcase.exercises.feedback import Feedback, correct, not_yet, number_answer
 from shopcase.schema import EVENT_TYPE, ITEM_ID, PURCHASE, USER_ID
 from shopcase.validate import as_timestamp
 
 PURCHASES_ONLY = {"view": 0.0, "cart": 0.0, "purchase": 1.0}
 """Interaction weights that keep purchases only (exercise 01.2)."""
-
-
-def _number(answer: object) -> float | None:
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        return None
-    value = float(answer)
-    return value if np.isfinite(value) else None
 
 
 def _close(value: float, expected: float, tolerance: float = 1e-6) -> bool:
@@ -33,11 +23,9 @@ def _close(value: float, expected: float, tolerance: float = 1e-6) -> bool:
 
 def check_buyers_as_of(answer: object, events: pd.DataFrame, as_of: object) -> Feedback:
     """01.1: how many customers had placed at least one order before ``as_of``."""
-    if (fb := attempted(answer, "01.1", "set answer to a number of customers (an int)")) is not None:
+    value, fb = number_answer(answer, "01.1", "set answer to a number of customers (an int)")
+    if fb:
         return fb
-    value = _number(answer)
-    if value is None:
-        return not_yet("01.1", f"the answer should be one number, got {type(answer).__name__}")
     customers = customers_as_of(events, as_of=as_of)
     expected = int((customers["total_orders"] > 0).sum())
     buyers_ever = events.loc[events[EVENT_TYPE].astype(str) == PURCHASE, USER_ID].nunique()
@@ -68,11 +56,9 @@ def _density(interactions: pd.DataFrame) -> float:
 
 def check_purchase_density(answer: object, events: pd.DataFrame, n_users: int, n_items: int) -> Feedback:
     """01.2: density of purchases-only interactions (pairs / (users x items in the matrix))."""
-    if (fb := attempted(answer, "01.2", "set answer to a share between 0 and 1 (a float)")) is not None:
+    value, fb = number_answer(answer, "01.2", "set answer to a share between 0 and 1 (a float)")
+    if fb:
         return fb
-    value = _number(answer)
-    if value is None:
-        return not_yet("01.2", f"the answer should be one number (a share), got {type(answer).__name__}")
     purchases = interactions_from_events(events, weights=PURCHASES_ONLY)
     expected = _density(purchases)
     everything = interactions_from_events(events)
@@ -107,11 +93,9 @@ def check_taste_lift(
 ) -> Feedback:
     """01.3: the taste lift (top-2 categories) of a shop whose customers spread their tastes wider."""
     what = f"set answer to the lift of the shop with taste_concentration={taste_concentration:g} (a float)"
-    if (fb := attempted(answer, "01.3", what)) is not None:
+    value, fb = number_answer(answer, "01.3", what)
+    if fb:
         return fb
-    value = _number(answer)
-    if value is None:
-        return not_yet("01.3", f"the answer should be one number, got {type(answer).__name__}")
     expected = _lift(n_users, n_items, seed, taste_concentration)
     default = _lift(n_users, n_items, seed)
     if _close(value, expected, 1e-4):
@@ -135,11 +119,9 @@ def check_taste_lift(
 
 def check_already_gone(answer: object, events: pd.DataFrame, users: pd.DataFrame, as_of: object) -> Feedback:
     """01.4: share of customers who had bought before ``as_of`` and had truly churned by then."""
-    if (fb := attempted(answer, "01.4", "set answer to a share between 0 and 1 (a float)")) is not None:
+    value, fb = number_answer(answer, "01.4", "set answer to a share between 0 and 1 (a float)")
+    if fb:
         return fb
-    value = _number(answer)
-    if value is None:
-        return not_yet("01.4", f"the answer should be one number (a share), got {type(answer).__name__}")
     cut = as_timestamp(as_of, "as_of")
     customers = customers_as_of(events, as_of=cut)
     buyers = customers[customers["total_orders"] > 0].set_index("customer_id")

@@ -6,7 +6,6 @@ shop size and seed, and names the likely mistake when the answer is off.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -14,16 +13,9 @@ import pandas as pd
 
 from shopcase.evaluate import grid_search, paired_difference
 from shopcase.evaluate.intervals import Difference
-from shopcase.exercises.feedback import Feedback, attempted, correct, not_yet
+from shopcase.exercises.feedback import Feedback, attempted, correct, not_yet, number_answer
 from shopcase.recommend import UserKNN
 from shopcase.schema import ITEM_ID, RATING, USER_ID, K
-
-
-def _number(answer: object) -> float | None:
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        return None
-    value = float(answer)
-    return value if np.isfinite(value) else None
 
 
 def _shrunk_cosine(interactions: pd.DataFrame, a: object, b: object, shrinkage: float, binary: bool = False) -> float:
@@ -41,11 +33,9 @@ def check_shrunk_cosine(
 ) -> Feedback:
     """02.1: the cosine with shrinkage between two items' columns of the interaction matrix."""
     what = f"set answer to the shrunk cosine of items {item_a} and {item_b} (a float)"
-    if (fb := attempted(answer, "02.1", what)) is not None:
+    value, fb = number_answer(answer, "02.1", what)
+    if fb:
         return fb
-    value = _number(answer)
-    if value is None:
-        return not_yet("02.1", f"the answer should be one number, got {type(answer).__name__}")
     expected = _shrunk_cosine(interactions, item_a, item_b, shrinkage)
     plain = _shrunk_cosine(interactions, item_a, item_b, 0.0)
     if abs(value - expected) < 1e-9:
@@ -157,11 +147,9 @@ def check_tuned_gain(answer: object, scores: pd.DataFrame, tuned: str, untuned: 
 
 def check_new_customer_ndcg(answer: object, scores: pd.DataFrame, train: pd.DataFrame, model: str) -> Feedback:
     """02.4: ``model``'s mean NDCG@K over test buyers absent from ``train`` (the new customers)."""
-    if (fb := attempted(answer, "02.4", f"set answer to {model}'s NDCG on new customers (a float)")) is not None:
+    value, fb = number_answer(answer, "02.4", f"set answer to {model}'s NDCG on new customers (a float)")
+    if fb:
         return fb
-    value = _number(answer)
-    if value is None:
-        return not_yet("02.4", f"the answer should be one number, got {type(answer).__name__}")
     per_user = _per_user(scores, model, "ndcg_at_k")
     new = ~per_user.index.isin(train[USER_ID])
     expected, known = float(per_user[new].mean()), float(per_user[~new].mean())

@@ -6,32 +6,21 @@ shop size and seed, and names the likely mistake when the answer is off.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from shopcase.evaluate import paired_difference, per_user_metrics
-from shopcase.exercises.feedback import Feedback, attempted, correct, not_yet
+from shopcase.exercises.feedback import Feedback, attempted, correct, not_yet, number_answer
 from shopcase.recommend import Hybrid
 from shopcase.schema import BRAND, ITEM_ID, RANK, USER_ID, K
 
 
-def _number(answer: object) -> float | None:
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        return None
-    value = float(answer)
-    return value if np.isfinite(value) else None
-
-
 def check_new_item_share(answer: object, test_truth: pd.DataFrame, train: pd.DataFrame) -> Feedback:
     """03.1: share of the test period's purchase pairs whose item had no interaction in ``train``."""
-    if (fb := attempted(answer, "03.1", "set answer to a share between 0 and 1 (a float)")) is not None:
+    value, fb = number_answer(answer, "03.1", "set answer to a share between 0 and 1 (a float)")
+    if fb:
         return fb
-    value = _number(answer)
-    if value is None:
-        return not_yet("03.1", f"the answer should be one number (a share), got {type(answer).__name__}")
     new = ~test_truth[ITEM_ID].isin(train[ITEM_ID])
     expected = float(new.mean())
     if abs(value - expected) < 1e-9:
@@ -155,13 +144,9 @@ def check_brand_share(
     answer: object, content_model: object, item: object, catalogue: pd.DataFrame, n: int = 10
 ) -> Feedback:
     """03.4: share of the ``n`` items most content-similar to ``item`` that share its brand."""
-    if (
-        fb := attempted(answer, "03.4", f"set answer to the share of the {n} similar items with the same brand")
-    ) is not None:
+    value, fb = number_answer(answer, "03.4", f"set answer to the share of the {n} similar items with the same brand")
+    if fb:
         return fb
-    value = _number(answer)
-    if value is None:
-        return not_yet("03.4", f"the answer should be one number (a share), got {type(answer).__name__}")
     brands = catalogue.set_index(ITEM_ID)[BRAND]
     similar = content_model.similar_items([item], n=n)
     same = brands.reindex(similar["similar_item_id"]).to_numpy() == brands[item]

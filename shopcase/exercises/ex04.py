@@ -6,7 +6,6 @@ shop size and seed, and names the likely mistake when the answer is off.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -14,15 +13,8 @@ import pandas as pd
 
 from shopcase.data import average_order_value, order_totals
 from shopcase.evaluate import compare_models
-from shopcase.exercises.feedback import Feedback, attempted, correct, not_yet
+from shopcase.exercises.feedback import Feedback, attempted, correct, not_yet, number_answer
 from shopcase.schema import EVENT_TYPE, ITEM_ID, PURCHASE, QUANTITY, RANK, UNIT_PRICE, USER_ID
-
-
-def _number(answer: object) -> float | None:
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        return None
-    value = float(answer)
-    return value if np.isfinite(value) else None
 
 
 def _dcg(hit_ranks: np.ndarray) -> float:
@@ -31,11 +23,9 @@ def _dcg(hit_ranks: np.ndarray) -> float:
 
 def check_ndcg_by_hand(answer: object, recs: pd.DataFrame, truth: pd.DataFrame, k: int = 10) -> Feedback:
     """04.1: binary NDCG@k of one user's list ``recs`` (``item_id, rank``) against their ``truth`` items."""
-    if (fb := attempted(answer, "04.1", f"set answer to the list's NDCG@{k} (a float)")) is not None:
+    value, fb = number_answer(answer, "04.1", f"set answer to the list's NDCG@{k} (a float)")
+    if fb:
         return fb
-    value = _number(answer)
-    if value is None:
-        return not_yet("04.1", f"the answer should be one number, got {type(answer).__name__}")
     top = recs[recs[RANK] <= k]
     relevant = set(truth[ITEM_ID])
     hit_ranks = top.loc[top[ITEM_ID].isin(relevant), RANK].to_numpy(dtype=float)
@@ -102,11 +92,9 @@ def check_precision_intervals(answer: object, scores: pd.DataFrame, ks: Sequence
 
 def check_average_order_value(answer: object, events: pd.DataFrame) -> Feedback:
     """04.3: the average order value of ``events`` (per order, not per line)."""
-    if (fb := attempted(answer, "04.3", "set answer to the average order value (a float)")) is not None:
+    value, fb = number_answer(answer, "04.3", "set answer to the average order value (a float)")
+    if fb:
         return fb
-    value = _number(answer)
-    if value is None:
-        return not_yet("04.3", f"the answer should be one number, got {type(answer).__name__}")
     expected = average_order_value(events)
     lines = events[events[EVENT_TYPE].astype(str) == PURCHASE]
     line_value = lines[QUANTITY].to_numpy(dtype=float) * lines[UNIT_PRICE].to_numpy(dtype=float)
@@ -126,11 +114,9 @@ def check_average_order_value(answer: object, events: pd.DataFrame) -> Feedback:
 
 def check_repeat_share(answer: object, truth: pd.DataFrame, train: pd.DataFrame) -> Feedback:
     """04.4: share of the next-purchase truth pairs that the customer had bought before (in ``train``)."""
-    if (fb := attempted(answer, "04.4", "set answer to a share between 0 and 1 (a float)")) is not None:
+    value, fb = number_answer(answer, "04.4", "set answer to a share between 0 and 1 (a float)")
+    if fb:
         return fb
-    value = _number(answer)
-    if value is None:
-        return not_yet("04.4", f"the answer should be one number (a share), got {type(answer).__name__}")
     pairs = pd.MultiIndex.from_frame(train[[USER_ID, ITEM_ID]])
     again = pd.MultiIndex.from_frame(truth[[USER_ID, ITEM_ID]]).isin(pairs)
     expected = float(again.mean())
