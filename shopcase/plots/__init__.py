@@ -13,9 +13,16 @@ from shopcase.plots.experiments import (
     rejection_rates,
     sequential_path,
 )
-from shopcase.plots.recommend import metric_lines, scaling_curves, tradeoff
+from shopcase.plots.recommend import metric_lines, metrics_by_k, model_intervals, scaling_curves, tradeoff
 from shopcase.plots.search import click_bias, feature_gain, ndcg_by_kind, ranker_gains
-from shopcase.plots.shop import category_mix, events_over_time, funnel_chart, order_values, popularity_curves
+from shopcase.plots.shop import (
+    category_mix,
+    events_over_time,
+    funnel_chart,
+    order_values,
+    popularity_curves,
+    trading_calendar,
+)
 
 __all__ = [
     "calibration",
@@ -31,6 +38,8 @@ __all__ = [
     "funnel_steps",
     "importance",
     "metric_lines",
+    "metrics_by_k",
+    "model_intervals",
     "ndcg_by_kind",
     "order_values",
     "popularity_curves",
@@ -40,5 +49,6 @@ __all__ = [
     "scaling_curves",
     "sequential_path",
     "tradeoff",
+    "trading_calendar",
     "value_comparison",
 ]
