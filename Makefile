@@ -7,8 +7,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.shopcase-installed
 ORACLES := recommenders==1.2.1
-# Every extra of pyproject.toml: the course (JupyterLab, papermill, nbval) and the test tools.
-EXTRAS := course,dev
+# Every extra of pyproject.toml: the course (JupyterLab, papermill, nbval), the test tools and Spark (scale-out).
+EXTRAS := course,dev,spark
 # One BLAS thread per process: implicit's ALS asks for it, and results stay identical run to run.
 export OPENBLAS_NUM_THREADS ?= 1
 # OpenMP threads of HistGradientBoosting spin-wait on a busy 2-core machine (a 0.2 s fit took 40 s).
@@ -31,9 +31,9 @@ $(STAMP): pyproject.toml Makefile
 run: $(STAMP)
 	$(BIN)/python -m shopcase.runner run --build build
 
-# Cross-checks against independent implementations must run, not skip, under make test.
+# Cross-checks against independent implementations, and the Spark tests, must run, not skip, under make test.
 test: $(STAMP)
-	SHOPCASE_REQUIRE_CROSSCHECKS=1 $(BIN)/python -m pytest
+	SHOPCASE_REQUIRE_CROSSCHECKS=1 SHOPCASE_REQUIRE_SPARK=1 $(BIN)/python -m pytest
 
 # JupyterLab refuses to start as root (as containers often run) unless told it may.
 lab: $(STAMP)
