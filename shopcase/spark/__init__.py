@@ -10,12 +10,24 @@ session (``spark_session``) says what is missing (pyspark, Java 17+).
 """
 
 from shopcase.spark.checks import check_spark_frame
+from shopcase.spark.data import (
+    SparkShop,
+    generate_shop_spark,
+    interactions_spark,
+    purchase_interactions_spark,
+    read_shop_spark,
+)
 from shopcase.spark.session import check_master, default_master, missing_spark_requirements, spark_session
 
 __all__ = [
+    "SparkShop",
     "check_master",
     "check_spark_frame",
     "default_master",
+    "generate_shop_spark",
+    "interactions_spark",
     "missing_spark_requirements",
+    "purchase_interactions_spark",
+    "read_shop_spark",
     "spark_session",
 ]
