@@ -17,9 +17,12 @@ from shopcase.spark.data import (
     purchase_interactions_spark,
     read_shop_spark,
 )
+from shopcase.spark.recommend import ItemKNNSpark, SparkRecommender
 from shopcase.spark.session import check_master, default_master, missing_spark_requirements, spark_session
 
 __all__ = [
+    "ItemKNNSpark",
+    "SparkRecommender",
     "SparkShop",
     "check_master",
     "check_spark_frame",

@@ -34,6 +34,16 @@ def shop():
 
 
 @pytest.fixture(scope="package")
+def knn_data():
+    """Small interactions for the recommender proofs: integer strengths (events) and float ones (log1p)."""
+    from shopcase.data import generate_shop, interactions_from_events, purchase_interactions
+
+    events = generate_shop(n_users=500, n_items=150, seed=11).events
+    purchases = purchase_interactions(events, strength="log1p")
+    return {"events": interactions_from_events(events), "log1p_purchases": purchases.drop(columns="timestamp")}
+
+
+@pytest.fixture(scope="package")
 def spark_shop(spark, tmp_path_factory):
     from shopcase.spark import generate_shop_spark
 
