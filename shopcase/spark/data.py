@@ -205,6 +205,30 @@ def read_shop_spark(spark, path: str | os.PathLike) -> SparkShop:
     return SparkShop(path=uri, config=config, **tables)
 
 
+def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numbers as nullable floats (Spark returns an id column with nulls as floats), rows sorted."""
+    numeric = [c for c in frame.columns if frame[c].dtype.kind in "iuf"]
+    return frame.astype(dict.fromkeys(numeric, "Float64")).sort_values(list(frame.columns), ignore_index=True)
+
+
+def compare_to_shop(spark_shop: SparkShop, shop) -> pd.DataFrame:
+    """Table by table, whether a Parquet shop holds exactly ``shop``'s rows (collects them: small shops only).
+
+    Rows are compared as sorted tables (Spark keeps no global order); categories as their labels.
+    Returns ``table, rows_parquet, rows_shop, equal``.
+    """
+    rows = []
+    for name in (*DRIVER_TABLES, *BLOCK_TABLES):
+        expected = getattr(shop, name)
+        got = getattr(spark_shop, name).select(*expected.columns).toPandas()
+        labels = [c for c in expected.columns if isinstance(expected[c].dtype, pd.CategoricalDtype)]
+        expected = expected.astype(dict.fromkeys(labels, str))
+        got, expected = _comparable(got), _comparable(expected)
+        equal = len(got) == len(expected) and all(got[c].equals(expected[c]) for c in expected.columns)
+        rows.append({"table": name, "rows_parquet": len(got), "rows_shop": len(expected), "equal": bool(equal)})
+    return pd.DataFrame(rows)
+
+
 def interactions_spark(
     events,
     weights: Mapping[str, float] | None = None,
@@ -261,6 +285,7 @@ __all__ = [
     "BLOCK",
     "USER_BLOCK",
     "SparkShop",
+    "compare_to_shop",
     "generate_shop_spark",
     "interactions_spark",
     "purchase_interactions_spark",

@@ -54,17 +54,23 @@ def check_interactions_spark(interactions, name: str = "interactions"):
     """
     from pyspark.sql import functions as F
 
-    check_spark_frame(interactions, INTERACTIONS_COLUMNS, name, not_null=[USER_ID, ITEM_ID, RATING])
-    frame = interactions.select(USER_ID, ITEM_ID, F.col(RATING).cast("double").alias(RATING))
-    rating = F.col(RATING)
-    bad = frame.agg(
+    check_spark_frame(interactions, INTERACTIONS_COLUMNS, name)
+    rating = F.col(RATING).cast("double")
+    counts = interactions.agg(
         F.count(F.lit(1)).alias("rows"),
+        *[F.count_if(F.col(c).isNull()).alias(c) for c in (USER_ID, ITEM_ID, RATING)],
         F.count_if(F.isnan(rating) | (rating == float("inf")) | (rating <= 0)).alias("bad"),
     ).first()
-    if bad["rows"] == 0:
+    if counts["rows"] == 0:
         raise ValueError(f"{name} is empty: it needs at least one row")
-    if bad["bad"]:
-        raise ValueError(f"{name}: column 'rating' has {bad['bad']:,} of {bad['rows']:,} rows not finite and > 0")
+    for column in (USER_ID, ITEM_ID, RATING):
+        if counts[column]:
+            raise ValueError(
+                f"{name}: column '{column}' has {counts[column]:,} of {counts['rows']:,} rows missing (null)"
+            )
+    if counts["bad"]:
+        raise ValueError(f"{name}: column 'rating' has {counts['bad']:,} of {counts['rows']:,} rows not finite and > 0")
+    frame = interactions.select(USER_ID, ITEM_ID, rating.alias(RATING))
     repeated = frame.groupBy(USER_ID, ITEM_ID).count().where(F.col("count") > 1).count()
     if repeated:
         raise ValueError(f"{name} has {repeated:,} repeated (user_id, item_id) pairs; aggregate them first")

@@ -6,7 +6,7 @@ import pytest
 
 from shopcase.data import interactions_from_events, purchase_interactions
 from shopcase.schema import EMAILS_COLUMNS, EVENTS_COLUMNS, ITEM_ID, USER_ID
-from shopcase.spark import interactions_spark, purchase_interactions_spark, read_shop_spark
+from shopcase.spark import compare_to_shop, interactions_spark, purchase_interactions_spark, read_shop_spark
 
 EVENT_ORDER = ["timestamp", "session_id", "event_type", "item_id"]
 """A total order of the log's rows (the lines of one order differ by item): both sides sorted by it."""
@@ -34,6 +34,17 @@ def test_the_parquet_shop_equals_generate_shop(shop, spark_shop):
     _same(spark_shop.catalogue, shop.catalogue, [ITEM_ID])
     _same(spark_shop.prices, shop.prices, list(shop.prices.columns))
     _same(spark_shop.stockouts, shop.stockouts, list(shop.stockouts.columns))
+
+
+def test_compare_to_shop_says_equal_and_spots_a_difference(shop, spark_shop):
+    assert compare_to_shop(spark_shop, shop)["equal"].all()
+    original = shop.users.loc[0, "sessions_per_month"]
+    shop.users.loc[0, "sessions_per_month"] = original + 1e-9
+    try:
+        table = compare_to_shop(spark_shop, shop).set_index("table")["equal"]
+    finally:
+        shop.users.loc[0, "sessions_per_month"] = original
+    assert not table["users"] and table.drop("users").all()
 
 
 def test_reading_back_gives_the_same_shop(spark, spark_shop):
