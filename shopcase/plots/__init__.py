@@ -8,6 +8,7 @@ from shopcase.plots.churn import calibration, churn_timeline, importance
 from shopcase.plots.recommend import metric_lines, scaling_curves, tradeoff
 from shopcase.plots.search import click_bias, feature_gain, ndcg_by_kind, ranker_gains
 from shopcase.plots.shop import category_mix, events_over_time, funnel_chart, order_values, popularity_curves
+from shopcase.plots.spark import spark_scaling
 
 __all__ = [
     "calibration",
@@ -24,5 +25,6 @@ __all__ = [
     "popularity_curves",
     "ranker_gains",
     "scaling_curves",
+    "spark_scaling",
     "tradeoff",
 ]

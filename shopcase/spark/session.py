@@ -17,8 +17,10 @@ import os
 import re
 import socket
 import sys
+import tempfile
 import warnings
 from collections.abc import Mapping
+from pathlib import Path
 
 from shopcase.runner import REQUIREMENTS
 from shopcase.validate import check_int, check_number
@@ -30,6 +32,25 @@ _LOCAL = re.compile(r"local(\[(\d+|\*)(,\d+)?\])?$")
 _STANDALONE = re.compile(r"spark://([^,/:]+:\d+)(,[^,/:]+:\d+)*$")
 _OTHER = re.compile(r"(yarn|k8s://\S+)$")
 MASTER_FORMS = "local, local[N], local[*], spark://host:port[,host:port...], yarn, k8s://https://host:port"
+
+
+QUIET_LOG4J = """\
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
+"""
+"""Spark's logging for the driver: errors only (its default prints start-up notices into every notebook)."""
+
+
+def _quiet_log4j() -> str:
+    path = Path(tempfile.gettempdir()) / "shopcase-spark-log4j2.properties"
+    if not path.exists() or path.read_text() != QUIET_LOG4J:
+        path.write_text(QUIET_LOG4J)
+    return f"-Dlog4j.configurationFile=file:{path}"
 
 
 def missing_spark_requirements() -> list[str]:
@@ -151,6 +172,7 @@ def spark_session(
     settings = {
         "spark.ui.enabled": str(bool(ui)).lower(),
         "spark.ui.showConsoleProgress": "false",
+        "spark.driver.extraJavaOptions": _quiet_log4j(),
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.sql.parquet.inferTimestampNTZ.enabled": "true",
