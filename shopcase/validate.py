@@ -12,8 +12,9 @@ function of shopcase calls these instead of writing its own:
 - ids: ``as_id_index`` (requested ids), ``id_kind`` / ``check_id_kinds_match`` (ids that can never
   match, e.g. ``"1"`` vs ``1``), ``check_single_id_kind`` (a column mixing them), ``check_no_missing``;
 - dates: ``as_timestamp`` (an explicit date, never "now"), ``datetime_column``;
-- frames: ``require_columns``, ``validate_frame`` (against a ``shopcase.schema`` mapping),
-  ``check_numeric_columns``, ``check_unique``, ``count_duplicates``, ``align_to_ids``;
+- frames: ``require_columns`` (``require_column_names`` for any table, e.g. Spark's),
+  ``validate_frame`` (against a ``shopcase.schema`` mapping), ``check_numeric_columns``, ``check_unique``,
+  ``count_duplicates``, ``align_to_ids``;
 - estimator parameters: ``check_n_jobs``, and ``check_params`` over a class's declared
   ``_parameter_constraints`` (``Number``, ``Integer``, ``Choice``, ``Flag``, ``NJobs``, ``InstanceOf``,
   ``SequenceOf``).
@@ -68,9 +69,14 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], name: str) -> N
     """Raise ``ValueError`` if ``frame`` is not a DataFrame or lacks any of ``columns``."""
     if not isinstance(frame, pd.DataFrame):
         raise ValueError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
+    require_column_names(list(frame.columns), columns, name)
+
+
+def require_column_names(present: Sequence[str], columns: Iterable[str], name: str) -> None:
+    """Raise ``ValueError`` if any of ``columns`` is not among the column names ``present`` (any kind of table)."""
+    missing = [c for c in columns if c not in present]
     if missing:
-        raise ValueError(f"{name} is missing column(s) {missing}; it has {list(frame.columns)}")
+        raise ValueError(f"{name} is missing column(s) {missing}; it has {list(present)}")
 
 
 def _fail(name: str, column: str, n_bad: int, n_rows: int, what: str) -> None:

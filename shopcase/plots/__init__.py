@@ -23,6 +23,7 @@ from shopcase.plots.shop import (
     popularity_curves,
     trading_calendar,
 )
+from shopcase.plots.spark import spark_scaling
 
 __all__ = [
     "calibration",
@@ -48,6 +49,7 @@ __all__ = [
     "rejection_rates",
     "scaling_curves",
     "sequential_path",
+    "spark_scaling",
     "tradeoff",
     "trading_calendar",
     "value_comparison",
