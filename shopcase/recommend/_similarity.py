@@ -116,28 +116,46 @@ def cosine_top_k_all(
     of the block. Products run on worker threads (``ordered_map``); candidates are
     gathered in the calling thread, in block order.
     """
-    m = vectors.shape[0]
+    m, d = vectors.shape
+    if not vectors_t.has_sorted_indices:  # live_columns relies on each row's columns ascending
+        vectors_t = vectors_t.sorted_indices()
     blocks = []
     start = 0
     while start < m:
         blocks.append((start, min(m, start + max(1, block_rows(start)))))
         start = blocks[-1][1]
+    index = np.int64 if 2 * d + 1 >= 2**31 - 1 or vectors_t.nnz >= 2**31 - 1 else np.int32
 
-    def sliced() -> Iterator[tuple[int, int, sp.csr_matrix, int]]:
-        # Columns < a are never needed again; drop them once an eighth of the columns are dead
-        # (slicing every block would copy the matrix ~40 times; the dead columns cost ~5% more flops).
-        base, base_start = vectors_t, 0
+    def live_columns() -> Iterator[tuple[int, int, sp.csr_matrix, sp.csr_matrix]]:
+        """Each block ``[a, e)`` with its rows and, without copying it, ``vectors_t`` in columns ``>= a`` only.
+
+        Row ``u`` of ``vectors_t`` is split in two rows of a ``2 d x m`` matrix over the same
+        ``data`` and ``indices``: row ``2 u + 1``, its entries in columns ``>= a`` (a suffix, as
+        columns ascend), and row ``2 u``, the columns ``< a`` (a prefix). The block's rows
+        point to the odd rows only (column ``u`` becomes ``2 u + 1``), so the product does
+        exactly the useful multiply-adds, in the same order: the same bits as a column slice.
+        ``dead[u]``, the columns ``< a`` in row ``u``, grows by the previous blocks' entries.
+        """
+        dead = np.zeros(d, dtype=index)
+        done = 0
         for a, e in blocks:
-            if a - base_start > (m - base_start) // 8:
-                base, base_start = _columns_from(base, a), a
-            yield a, e, base, base_start
+            dead += np.bincount(vectors.indices[vectors.indptr[done] : vectors.indptr[a]], minlength=d).astype(index)
+            done = a
+            split = np.empty(2 * d + 1, dtype=index)
+            split[0] = 0
+            split[1::2] = vectors_t.indptr[:-1] + dead
+            split[2::2] = vectors_t.indptr[1:]
+            live = sp.csr_matrix((vectors_t.data, vectors_t.indices.astype(index, copy=False), split), shape=(2 * d, m))
+            rows = vectors[a:e]
+            odd = 2 * rows.indices.astype(index) + 1
+            yield a, e, sp.csr_matrix((rows.data, odd, rows.indptr.astype(index)), shape=(e - a, 2 * d)), live
 
-    def similarity_block(block: tuple[int, int, sp.csr_matrix, int]) -> tuple[int, int, np.ndarray]:
-        a, e, base, base_start = block
-        dots = sparse_product(vectors[a:e], base)
-        dense = sp.csr_matrix(
-            (dots.data, dots.indices - base_start, dots.indptr), shape=(e - a, m - base_start)
-        ).toarray()[:, a - base_start :]
+    def similarity_block(block: tuple[int, int, sp.csr_matrix, sp.csr_matrix]) -> tuple[int, int, np.ndarray]:
+        a, e, rows, live = block
+        dots = sparse_product(rows, live)  # columns >= a only
+        dots.indices -= a
+        dense = sp.csr_matrix((dots.data, dots.indices, dots.indptr), shape=(e - a, m - a)).toarray()
+        del dots
         # The same operations, in the same order, as cosine_rows: the same bits. A few rows at a time,
         # so the denominators stay small (in cache) instead of another block-sized array.
         # 0 / 0 (a zero vector, no shrinkage) gives NaN, which is never a neighbour, like the 0 it stands for.
@@ -151,15 +169,21 @@ def cosine_top_k_all(
         return a, e, dense
 
     candidates = _Candidates(m, k)
-    values, cols, counts = [], [], []
-    for a, e, dense in ordered_map(similarity_block, sliced()):
+    # The result is written in place as rows complete (at most k per row): no list of pieces to concatenate.
+    size = m * min(k, max(m - 1, 0))
+    values = np.empty(size)
+    cols = np.empty(size, dtype=candidates.col.dtype)
+    indptr = np.zeros(m + 1, dtype=np.int64)
+    for a, e, dense in ordered_map(similarity_block, live_columns()):
         candidates.add(e, dense[:, e - a :].T, a)
         row, col, value = candidates.finish(a, dense)
-        values.append(value)
-        cols.append(col)
-        counts.append(np.bincount(row, minlength=e - a))
-    indptr = np.concatenate(([0], np.cumsum(np.concatenate(counts))))
-    return sp.csr_matrix((np.concatenate(values), np.concatenate(cols), indptr), shape=(m, m))
+        del dense
+        stored = int(indptr[a])
+        values[stored : stored + len(value)] = value
+        cols[stored : stored + len(value)] = col
+        indptr[a + 1 : e + 1] = stored + np.cumsum(np.bincount(row, minlength=e - a))
+    nnz = int(indptr[-1])
+    return sp.csr_matrix((values[:nnz], cols[:nnz], indptr), shape=(m, m))
 
 
 class _Candidates:
@@ -243,13 +267,6 @@ class _Candidates:
         held_col = self.col[first_row + row, np.minimum(pos, self.cap - 1)]
         col = np.where(pos < self.cap, held_col, first_row + pos - self.cap)
         return row, col, value
-
-
-def _columns_from(matrix: sp.csr_matrix, start: int) -> sp.csr_matrix:
-    """``matrix`` without the entries in columns ``< start`` (same shape; sorted indices are kept)."""
-    keep = matrix.indices >= start
-    kept_before = np.concatenate(([0], np.cumsum(keep, dtype=matrix.indptr.dtype)))
-    return sp.csr_matrix((matrix.data[keep], matrix.indices[keep], kept_before[matrix.indptr]), shape=matrix.shape)
 
 
 def idf(matrix_docs_by_terms: sp.csr_matrix) -> np.ndarray:
