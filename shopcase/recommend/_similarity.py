@@ -96,6 +96,71 @@ def cosine_top_k(
     return keep_top_k(similarity, k)
 
 
+def upper_gram_blocks(
+    vectors: sp.csr_matrix,
+    vectors_t: sp.csr_matrix,
+    block_rows: Callable[[int], int],
+    transform: Callable[[int, int, np.ndarray], None] | None = None,
+) -> Iterator[tuple[int, int, np.ndarray]]:
+    """The upper triangle of ``vectors @ vectors.T`` a block of rows at a time, in row order.
+
+    ``vectors`` is ``m x d`` and ``vectors_t`` the same matrix as ``d x m`` (the same
+    entries). Yields ``(a, e, dense)`` with ``dense[i, j] = dot(row a + i, row a + j)``,
+    shape ``(e - a) x (m - a)``, for consecutive blocks of ``block_rows(a)`` rows: only
+    the pairs with rows ``>= a``, about half the work of the full product. Each block
+    is one ``sparse_product`` with exactly the useful multiply-adds, in the order a
+    column slice of ``vectors_t`` would give (the same bits; see ``_suffix_blocks``),
+    then ``transform(a, e, dense)`` if given (in place). Blocks are computed on worker
+    threads (``ordered_map``, at most ``WORKERS + 1`` in flight).
+    """
+    m = vectors.shape[0]
+
+    def block(item: tuple[int, int, sp.csr_matrix, sp.csr_matrix]) -> tuple[int, int, np.ndarray]:
+        a, e, rows, suffixes = item
+        dots = sparse_product(rows, suffixes)  # columns >= a only
+        dots.indices -= a
+        dense = sp.csr_matrix((dots.data, dots.indices, dots.indptr), shape=(e - a, m - a)).toarray()
+        del dots
+        if transform is not None:
+            transform(a, e, dense)
+        return a, e, dense
+
+    return ordered_map(block, _suffix_blocks(vectors, vectors_t, block_rows))
+
+
+def _suffix_blocks(
+    vectors: sp.csr_matrix, vectors_t: sp.csr_matrix, block_rows: Callable[[int], int]
+) -> Iterator[tuple[int, int, sp.csr_matrix, sp.csr_matrix]]:
+    """Each block ``[a, e)``: its rows of ``vectors`` and, without copying, ``vectors_t`` in columns ``>= a``.
+
+    Row ``u`` of ``vectors_t`` becomes two rows of a ``2 d x m`` matrix over the same
+    ``data`` and ``indices`` (only its index pointer is new): row ``2 u + 1`` holds its
+    entries in columns ``>= a`` (a suffix, as columns ascend) and row ``2 u`` those
+    ``< a`` (a prefix). The block's rows point to the odd rows only (column ``u``
+    becomes ``2 u + 1``). ``dead[u]``, row ``u``'s entries in columns ``< a``, grows by
+    the previous blocks' entries (``vectors`` has the same entries as ``vectors_t``).
+    """
+    m, d = vectors.shape
+    if not vectors_t.has_sorted_indices:  # the suffixes rely on each row's columns ascending
+        vectors_t = vectors_t.sorted_indices()
+    index = np.int64 if 2 * d + 1 >= 2**31 - 1 or vectors_t.nnz >= 2**31 - 1 else np.int32
+    indices = vectors_t.indices.astype(index, copy=False)
+    dead = np.zeros(d, dtype=index)
+    a = 0
+    while a < m:
+        e = min(m, a + max(1, block_rows(a)))
+        split = np.empty(2 * d + 1, dtype=index)
+        split[0] = 0
+        split[1::2] = vectors_t.indptr[:-1] + dead
+        split[2::2] = vectors_t.indptr[1:]
+        suffixes = sp.csr_matrix((vectors_t.data, indices, split), shape=(2 * d, m))
+        rows = vectors[a:e]
+        odd = sp.csr_matrix((rows.data, 2 * rows.indices.astype(index) + 1, rows.indptr), shape=(e - a, 2 * d))
+        yield a, e, odd, suffixes
+        dead += np.bincount(rows.indices, minlength=d).astype(index)
+        a = e
+
+
 def cosine_top_k_all(
     vectors: sp.csr_matrix,
     vectors_t: sp.csr_matrix,
@@ -109,53 +174,16 @@ def cosine_top_k_all(
     ``vectors`` is ``m x d`` and ``vectors_t`` the same matrix as ``d x m``. Equal to
     ``cosine_top_k`` over all rows (bit for bit), at about half the cost: the
     similarity is symmetric, so block ``[a, e)`` computes only its pairs with rows
-    ``>= a``, as a dense ``(e - a) x (m - a)`` array (``block_rows(a)`` rows, sized
-    by the caller to the memory budget). Its columns ``>= e`` are the later rows'
-    pairs with this block: they are kept as those rows' candidates (``_Candidates``).
+    ``>= a``, as a dense ``(e - a) x (m - a)`` array (``upper_gram_blocks``, ``block_rows(a)``
+    rows, sized by the caller to the memory budget). Its columns ``>= e`` are the later
+    rows' pairs with this block: they are kept as those rows' candidates (``_Candidates``).
     Its rows are then complete: their candidates from earlier blocks plus their row
-    of the block. Products run on worker threads (``ordered_map``); candidates are
-    gathered in the calling thread, in block order.
+    of the block. Products run on worker threads; candidates are gathered in the
+    calling thread, in block order.
     """
-    m, d = vectors.shape
-    if not vectors_t.has_sorted_indices:  # live_columns relies on each row's columns ascending
-        vectors_t = vectors_t.sorted_indices()
-    blocks = []
-    start = 0
-    while start < m:
-        blocks.append((start, min(m, start + max(1, block_rows(start)))))
-        start = blocks[-1][1]
-    index = np.int64 if 2 * d + 1 >= 2**31 - 1 or vectors_t.nnz >= 2**31 - 1 else np.int32
+    m = vectors.shape[0]
 
-    def live_columns() -> Iterator[tuple[int, int, sp.csr_matrix, sp.csr_matrix]]:
-        """Each block ``[a, e)`` with its rows and, without copying it, ``vectors_t`` in columns ``>= a`` only.
-
-        Row ``u`` of ``vectors_t`` is split in two rows of a ``2 d x m`` matrix over the same
-        ``data`` and ``indices``: row ``2 u + 1``, its entries in columns ``>= a`` (a suffix, as
-        columns ascend), and row ``2 u``, the columns ``< a`` (a prefix). The block's rows
-        point to the odd rows only (column ``u`` becomes ``2 u + 1``), so the product does
-        exactly the useful multiply-adds, in the same order: the same bits as a column slice.
-        ``dead[u]``, the columns ``< a`` in row ``u``, grows by the previous blocks' entries.
-        """
-        dead = np.zeros(d, dtype=index)
-        done = 0
-        for a, e in blocks:
-            dead += np.bincount(vectors.indices[vectors.indptr[done] : vectors.indptr[a]], minlength=d).astype(index)
-            done = a
-            split = np.empty(2 * d + 1, dtype=index)
-            split[0] = 0
-            split[1::2] = vectors_t.indptr[:-1] + dead
-            split[2::2] = vectors_t.indptr[1:]
-            live = sp.csr_matrix((vectors_t.data, vectors_t.indices.astype(index, copy=False), split), shape=(2 * d, m))
-            rows = vectors[a:e]
-            odd = 2 * rows.indices.astype(index) + 1
-            yield a, e, sp.csr_matrix((rows.data, odd, rows.indptr.astype(index)), shape=(e - a, 2 * d)), live
-
-    def similarity_block(block: tuple[int, int, sp.csr_matrix, sp.csr_matrix]) -> tuple[int, int, np.ndarray]:
-        a, e, rows, live = block
-        dots = sparse_product(rows, live)  # columns >= a only
-        dots.indices -= a
-        dense = sp.csr_matrix((dots.data, dots.indices, dots.indptr), shape=(e - a, m - a)).toarray()
-        del dots
+    def cosine(a: int, e: int, dense: np.ndarray) -> None:
         # The same operations, in the same order, as cosine_rows: the same bits. A few rows at a time,
         # so the denominators stay small (in cache) instead of another block-sized array.
         # 0 / 0 (a zero vector, no shrinkage) gives NaN, which is never a neighbour, like the 0 it stands for.
@@ -166,7 +194,6 @@ def cosine_top_k_all(
                 denominator += shrinkage
                 dense[r : r + step] /= denominator
         dense[np.arange(e - a), np.arange(e - a)] = 0.0  # nothing is its own neighbour
-        return a, e, dense
 
     candidates = _Candidates(m, k)
     # The result is written in place as rows complete (at most k per row): no list of pieces to concatenate.
@@ -174,7 +201,7 @@ def cosine_top_k_all(
     values = np.empty(size)
     cols = np.empty(size, dtype=candidates.col.dtype)
     indptr = np.zeros(m + 1, dtype=np.int64)
-    for a, e, dense in ordered_map(similarity_block, live_columns()):
+    for a, e, dense in upper_gram_blocks(vectors, vectors_t, block_rows, cosine):
         candidates.add(e, dense[:, e - a :].T, a)
         row, col, value = candidates.finish(a, dense)
         del dense

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from scipy.linalg import lapack
 from threadpoolctl import threadpool_limits
 
-from shopcase.recommend._similarity import sparse_product
+from shopcase.recommend._similarity import upper_gram_blocks
 from shopcase.recommend.base import CHUNK_CELLS, BaseRecommender
 from shopcase.validate import check_choice, check_int, check_number
 
@@ -18,6 +18,8 @@ DTYPES: tuple[str, ...] = ("float64", "float32")
 """Precisions of the ``items x items`` weights (the factorisation runs in the same one)."""
 
 _LAPACK = {"float64": (lapack.dpotrf, lapack.dpotri), "float32": (lapack.spotrf, lapack.spotri)}
+_GRAM_CELLS = CHUNK_CELLS // 4
+"""Cells of one block of the Gram matrix (10 MB of float64; a few are alive at once)."""
 _TILE = 2048
 """Rows x columns of the tiles that symmetrise and scale the weights in place (32 MB of float64)."""
 
@@ -141,13 +143,11 @@ def ease_weights(user_items: sp.csr_matrix, l2: float, dtype: str = "float64") -
     n = user_items.shape[1]
     potrf, potri = _LAPACK[dtype]
     weights = np.empty((n, n), dtype=dtype)
-    by_items = user_items.T.tocsr()
-    step = max(1, CHUNK_CELLS // 4 // max(1, n))
-    for start in range(0, n, step):
-        stop = min(n, start + step)
-        # Only columns >= start are read by LAPACK (the upper triangle); the rest is mirrored later.
-        weights[start:stop, start:] = sparse_product(by_items[start:stop], user_items).toarray()[:, start:]
-    del by_items
+    # Only the upper triangle is read by LAPACK: each block of rows holds its columns >= its first row.
+    blocks = upper_gram_blocks(user_items.T.tocsr(), user_items, lambda start: _GRAM_CELLS // (n - start) + 1)
+    for start, stop, gram in blocks:
+        weights[start:stop, start:] = gram
+        del gram
     diagonal = np.arange(n)
     weights[diagonal, diagonal] += l2
     lower = weights.T  # Fortran-ordered view: LAPACK works on it in place (no copy)

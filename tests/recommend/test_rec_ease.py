@@ -24,8 +24,8 @@ def numpy_weights(x: np.ndarray, l2: float) -> np.ndarray:
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("l2", [0.5, 50.0])
 def test_weights_equal_numpy_inverse_across_blocks_and_tiles(dtype, l2, monkeypatch):
-    # Tiny Gram blocks (4 rows) and mirroring tiles (7) so that every block and tile boundary is crossed.
-    monkeypatch.setattr(ease_module, "CHUNK_CELLS", 4 * 4 * 53)
+    # Tiny Gram blocks (4 rows, more as the triangle narrows) and mirroring tiles (7): every boundary is crossed.
+    monkeypatch.setattr(ease_module, "_GRAM_CELLS", 3 * 53)
     monkeypatch.setattr(ease_module, "_TILE", 7)
     x, _, _ = dense_matrix(random_interactions(120, 53, 0.15, seed=5))
     got = ease_module.ease_weights(sp.csr_matrix(x), l2, dtype)
