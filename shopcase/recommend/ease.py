@@ -84,11 +84,12 @@ class EASE(BaseRecommender):
 
     def _score(self, user_rows: np.ndarray) -> np.ndarray:
         # In the weights' precision: a float64 x float32 product would convert all of B for every chunk.
+        # The base turns the chunk into float64 candidates once (_as_candidates).
         rows = self.user_items_[user_rows].astype(self.weights_.dtype)
-        return np.asarray(rows @ self.weights_, dtype=np.float64)
+        return np.asarray(rows @ self.weights_)
 
     def _similar(self, item_rows: np.ndarray) -> np.ndarray:
-        return self.weights_[item_rows].astype(np.float64)
+        return self.weights_[item_rows]
 
 
 def fit_memory_bytes(n_items: int, dtype: str) -> int:

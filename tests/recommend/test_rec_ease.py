@@ -44,8 +44,10 @@ def test_float32_ranks_like_float64(small):
     x, _, _ = dense_matrix(small)
     exact = ease_scores(x, 20.0)
     wide = EASE(l2=20.0).fit(small).recommend(users, n=10)
-    narrow = EASE(l2=20.0, dtype="float32").fit(small).recommend(users, n=10)
+    model = EASE(l2=20.0, dtype="float32").fit(small)
+    narrow = model.recommend(users, n=10)
     assert narrow["score"].dtype == np.float64
+    assert model.similar_items(model.item_ids_[:3], n=5)["score"].dtype == np.float64
     scale = np.abs(exact).max()
     np.testing.assert_allclose(narrow["score"], wide["score"], rtol=0, atol=1e-5 * scale)
     assert narrow[["user_id", "item_id", "rank"]].equals(wide[["user_id", "item_id", "rank"]])
