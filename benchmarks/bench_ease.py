@@ -27,22 +27,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from bench_recommend import load, machine, prepare
+from bench_recommend import PRELUDE, load, machine, prepare
 
 L2 = 500.0
 
 CHILD = r"""
-import json, os, time
-import numpy as np, pandas as pd, scipy.sparse as sp
-
-def status_mb(field):
-    for line in open("/proc/self/status"):
-        if line.startswith(field):
-            return int(line.split()[1]) / 1024
-
-def reset_peak():
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
 
 from threadpoolctl import threadpool_limits
 from shopcase.recommend import EASE
@@ -86,7 +75,8 @@ print(json.dumps(out))
 
 
 def run(interactions: Path, dtype: str, score: bool, top_path: Path) -> dict:
-    code = CHILD.format(interactions=str(interactions), dtype=dtype, l2=L2, score=score, top_path=str(top_path))
+    values = {"interactions": str(interactions), "dtype": dtype, "l2": L2, "score": score, "top_path": str(top_path)}
+    code = PRELUDE + CHILD.format(**values)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines()

@@ -47,8 +47,8 @@ MODELS = {
     "Hybrid(ItemKNN+Content)": f"Hybrid([ItemKNN(k_neighbors={K_NEIGHBOURS}), ContentBased()], weights=[0.7, 0.3])",
 }
 
-CHILD = r"""
-import json, time
+PRELUDE = r"""
+import json, os, time
 import numpy as np, pandas as pd, scipy.sparse as sp
 
 def status_mb(field):
@@ -59,6 +59,10 @@ def status_mb(field):
 def reset_peak():
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")  # reset VmHWM (peak resident memory) to the current resident memory
+"""
+"""What every measuring child process starts with (its code is a string run by ``python -c``)."""
+
+CHILD = r"""
 
 from implicit.nearest_neighbours import CosineRecommender
 from shopcase.recommend import *  # imported before measuring, so "extra" is the model's own memory
@@ -103,7 +107,7 @@ print(json.dumps({{"fit_s": fitted - started, "recommend_s": done - recommending
 
 
 def run_child(name: str, constructor: str, interactions: Path, catalogue: Path) -> dict:
-    code = CHILD.format(
+    code = PRELUDE + CHILD.format(
         name=name, constructor=constructor, interactions=str(interactions), catalogue=str(catalogue), k=K_NEIGHBOURS
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
