@@ -18,6 +18,7 @@ try:  # scipy's own kernel for sparse products, called without its counting pass
 except ImportError:  # pragma: no cover - a scipy without it: plain `@`
     _csr_matmat = None
 
+from shopcase.recommend._memory import release_free_memory
 from shopcase.recommend._parallel import ordered_map
 from shopcase.recommend._topn import TINY, _rank_within, keep_top_k, top_k_positions
 
@@ -209,6 +210,8 @@ def cosine_top_k_all(
         values[stored : stored + len(value)] = value
         cols[stored : stored + len(value)] = col
         indptr[a + 1 : e + 1] = stored + np.cumsum(np.bincount(row, minlength=e - a))
+    del candidates
+    release_free_memory()  # the blocks' memory, kept by the worker threads' arenas otherwise
     nnz = int(indptr[-1])
     return sp.csr_matrix((values[:nnz], cols[:nnz], indptr), shape=(m, m))
 
@@ -323,9 +326,9 @@ def bm25_weight(items_by_users: sp.csr_matrix, k1: float, b: float) -> sp.csr_ma
 class ItemCosineSimilarMixin:
     """``_similar`` for the neighbourhood models: the full (unpruned) shrunk item-item cosine.
 
-    The model sets ``item_vectors_`` (``items x users`` CSR), ``item_norms_`` and
-    ``_users_by_items`` (``item_vectors_`` transposed once, CSR) at fit; the base
-    class removes each item from its own list.
+    The model provides ``item_vectors_`` (``items x users`` CSR), ``item_norms_`` and
+    ``_users_by_items`` (``item_vectors_`` transposed once, CSR); the base class
+    removes each item from its own list.
     """
 
     item_vectors_: sp.csr_matrix
@@ -334,13 +337,10 @@ class ItemCosineSimilarMixin:
     shrinkage: float
 
     def _similar(self, item_rows: np.ndarray) -> sp.csr_matrix:
-        base_t = getattr(self, "_users_by_items", None)
-        if base_t is None:  # a model pickled before the attribute existed
-            base_t = self.item_vectors_.T.tocsr()
         return cosine_rows(
             self.item_vectors_[item_rows],
             self.item_norms_[item_rows],
-            base_t,
+            self._users_by_items,
             self.item_norms_,
             float(self.shrinkage),
         )

@@ -39,7 +39,7 @@ from sklearn.utils.validation import check_is_fitted
 from shopcase.recommend._parallel import ordered_map
 from shopcase.recommend._topn import TINY, top_n_csr, top_n_dense
 from shopcase.schema import INTERACTIONS_COLUMNS, ITEM_ID, RANK, RATING, SCORE, SIMILAR_ITEM_ID, USER_ID, K
-from shopcase.validate import as_id_index, check_int, validate_frame
+from shopcase.validate import as_id_index, check_int, check_no_duplicates, validate_frame
 
 CHUNK_CELLS: int = 5_000_000
 """Dense cells per chunk of scores: 40 MB of float64; top-n temporaries bring the peak to ~150 MB."""
@@ -64,9 +64,15 @@ def _empty_frame(columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-def validate_interactions(interactions: pd.DataFrame) -> pd.DataFrame:
-    """``validate_frame`` for ``user_id, item_id, rating`` (one row per pair), plus ratings > 0."""
-    frame = validate_frame(interactions, INTERACTIONS_COLUMNS, "interactions", key=[USER_ID, ITEM_ID])
+def validate_interactions(interactions: pd.DataFrame, *, count_duplicates: bool = True) -> pd.DataFrame:
+    """``validate_frame`` for ``user_id, item_id, rating`` (one row per pair), plus ratings > 0.
+
+    ``count_duplicates=False`` skips the count of repeated pairs (pandas hashes both id
+    columns: ~400 MB at 6.7M rows) for a caller that counts them from its sparse matrix, as ``fit`` does.
+    """
+    frame = validate_frame(
+        interactions, INTERACTIONS_COLUMNS, "interactions", key=[USER_ID, ITEM_ID], count_duplicates=count_duplicates
+    )
     n_zero = int((frame[RATING] == 0).sum())
     if n_zero:
         raise ValueError(
@@ -105,7 +111,7 @@ class BaseRecommender(BaseEstimator, ABC):
         ``item_features`` is the catalogue, used by models that need it (ContentBased,
         Hybrid with one). Raises ``ValueError`` on bad input. Returns ``self``.
         """
-        frame = validate_interactions(interactions)
+        frame = validate_interactions(interactions, count_duplicates=False)
         if self.chunk_rows is not None:
             check_int(self.chunk_rows, "chunk_rows")
         catalogue_ids = self._catalogue_item_ids(item_features)
@@ -114,17 +120,17 @@ class BaseRecommender(BaseEstimator, ABC):
             if catalogue_ids is None
             else pd.concat([frame[ITEM_ID], pd.Series(catalogue_ids)], ignore_index=True)
         )
-        self.user_index_ = _sorted_unique(frame[USER_ID])
-        self.item_index_ = _sorted_unique(items)
-        self.user_ids_ = self.user_index_.to_numpy()
-        self.item_ids_ = self.item_index_.to_numpy()
-        rows = self.user_index_.get_indexer(frame[USER_ID])
-        cols = self.item_index_.get_indexer(frame[ITEM_ID])
-        self.user_items_ = sp.csr_matrix(
-            (frame[RATING].to_numpy(dtype=np.float64), (rows, cols)),
-            shape=(len(self.user_index_), len(self.item_index_)),
+        user_index, item_index = _sorted_unique(frame[USER_ID]), _sorted_unique(items)
+        rows = user_index.get_indexer(frame[USER_ID])
+        cols = item_index.get_indexer(frame[ITEM_ID])
+        user_items = sp.csr_matrix(  # sums the values of repeated pairs into one entry
+            (frame[RATING].to_numpy(dtype=np.float64), (rows, cols)), shape=(len(user_index), len(item_index))
         )
         del rows, cols  # 16 bytes per interaction: not needed by the model's own fit
+        check_no_duplicates(len(frame) - user_items.nnz, "interactions", [USER_ID, ITEM_ID])
+        self.user_index_, self.item_index_, self.user_items_ = user_index, item_index, user_items
+        self.user_ids_ = self.user_index_.to_numpy()
+        self.item_ids_ = self.item_index_.to_numpy()
         self.item_popularity_ = np.asarray(self.user_items_.sum(axis=0), dtype=np.float64).ravel()
         self._fit(frame, item_features)
         return self
@@ -300,15 +306,18 @@ class BaseRecommender(BaseEstimator, ABC):
         if not parts or sum(len(p[0]) for p in parts) == 0:
             return _empty_frame(columns)
         pos, col, score, rank = (np.concatenate(a) for a in zip(*parts, strict=True))
+        parts.clear()  # copied: free the pieces before the frame is built (the list is the caller's scratch)
         step, rank_step = np.diff(pos), np.diff(rank)
         if ((step < 0) | ((step == 0) & (rank_step <= 0))).any():  # chunks come in order; cold-start users last
             order = np.lexsort((rank, pos))
             pos, col, score, rank = pos[order], col[order], score[order], rank[order]
+        del step, rank_step
         return pd.DataFrame(
             {
                 columns[0]: keys.take(pos),
                 columns[1]: self.item_index_.take(col),
-                columns[2]: score.astype(np.float64),
-                columns[3]: rank.astype(np.int64),
-            }
+                columns[2]: score.astype(np.float64, copy=False),
+                columns[3]: rank.astype(np.int64, copy=False),
+            },
+            copy=False,  # the columns are fresh arrays: no second copy of the result
         )
