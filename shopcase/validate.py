@@ -14,7 +14,7 @@ function of shopcase calls these instead of writing its own:
 - dates: ``as_timestamp`` (an explicit date, never "now"), ``datetime_column``;
 - frames: ``require_columns`` (``require_column_names`` for any table, e.g. Spark's),
   ``validate_frame`` (against a ``shopcase.schema`` mapping), ``check_numeric_columns``, ``check_unique``,
-  ``count_duplicates``, ``align_to_ids``;
+  ``count_duplicates`` / ``check_no_duplicates``, ``align_to_ids``;
 - estimator parameters: ``check_n_jobs``, and ``check_params`` over a class's declared
   ``_parameter_constraints`` (``Number``, ``Integer``, ``Choice``, ``Flag``, ``NJobs``, ``InstanceOf``,
   ``SequenceOf``).
@@ -122,6 +122,7 @@ def validate_frame(
     *,
     key: Iterable[str] | None = None,
     allow_empty: bool = False,
+    check_duplicates: bool = True,
 ) -> pd.DataFrame:
     """Check ``frame`` against ``schema`` (a ``shopcase.schema`` mapping column -> kind).
 
@@ -129,7 +130,8 @@ def validate_frame(
     ``datetime`` / ``datetime_or_missing`` (parseable; converted in the returned
     frame), ``bool``, ``category`` and ``text`` (no missing values).
     ``key`` names the columns that identify a row; duplicated keys are an error
-    (with no key, fully duplicated rows are). Returns the frame, with datetime
+    (with no key, fully duplicated rows are); ``check_duplicates=False`` leaves that count
+    to a caller that gets it more cheaply (``check_no_duplicates``). Returns the frame, with datetime
     columns parsed; a copy is made only when a column has to be converted.
     Raises ``ValueError`` naming the table, column and offending row count.
     """
@@ -153,11 +155,9 @@ def validate_frame(
                 _fail(name, column, n_missing, len(frame), "missing (NaN)")
         elif kind != "id_or_missing":
             raise ValueError(f"unknown column kind {kind!r} for column '{column}' in the schema of {name}")
-    subset = list(key) if key is not None else list(schema.keys())
-    n_dup = count_duplicates(frame, subset)
-    if n_dup:
-        what = f"key {subset}" if key is not None else "all columns"
-        raise ValueError(f"{name} has {n_dup:,} duplicate rows on {what}; aggregate or de-duplicate them first")
+    if check_duplicates:
+        subset = list(key) if key is not None else list(schema.keys())
+        check_no_duplicates(count_duplicates(frame, subset), name, key)
     if converted:
         frame = frame.assign(**converted)
     return frame
@@ -177,6 +177,13 @@ def count_duplicates(frame: pd.DataFrame, columns: Sequence[str]) -> int:
     if not candidates.any():
         return 0
     return int(frame.loc[candidates, list(columns)].duplicated().sum())
+
+
+def check_no_duplicates(n_duplicates: int, name: str, key: Iterable[str] | None) -> None:
+    """``ValueError`` if ``n_duplicates`` rows of table ``name`` repeat an earlier row's ``key`` (None: all columns)."""
+    if n_duplicates:
+        what = f"key {list(key)}" if key is not None else "all columns"
+        raise ValueError(f"{name} has {n_duplicates:,} duplicate rows on {what}; aggregate or de-duplicate them first")
 
 
 def as_timestamp(value: object, name: str = "as_of") -> pd.Timestamp:
