@@ -11,7 +11,7 @@ function of shopcase calls these instead of writing its own:
   match, e.g. ``"1"`` vs ``1``), ``check_no_missing``;
 - dates: ``as_timestamp`` (an explicit date, never "now"), ``datetime_column``;
 - frames: ``require_columns``, ``validate_frame`` (against a ``shopcase.schema`` mapping),
-  ``check_numeric_columns``, ``check_unique``.
+  ``check_numeric_columns``, ``check_unique``, ``check_daily_dates`` (one row per key and day, no gaps).
 
 Cleaning functions (in ``shopcase.data.real``) return a ``CleaningReport`` that counts what they
 removed and why.
@@ -412,3 +412,30 @@ def check_numeric_columns(frame: pd.DataFrame, columns: Iterable[str], name: str
         n_bad = int((~np.isfinite(as_float)).sum())
         if n_bad:
             raise ValueError(f"{name}: column '{column}' has {n_bad:,} missing or infinite value(s)")
+
+
+def check_daily_dates(frame: pd.DataFrame, key: str, date: str, name: str) -> None:
+    """Raise ``ValueError`` unless every ``key`` has exactly one row per day from its first to its last date.
+
+    ``date`` must hold midnights (calendar days). A missing day ("gap") would shift every lag and season a
+    model computes, so it is refused rather than filled: say what the day's value is (often 0) first.
+    """
+    require_columns(frame, [key, date], name)
+    days = datetime_column(frame, date, name)
+    if (days != days.dt.normalize()).any():
+        raise ValueError(f"{name}: column '{date}' must hold calendar days (midnight), some rows have a time of day")
+    ordinal = days.to_numpy().astype("datetime64[D]").astype(np.int64)
+    codes, _ = pd.factorize(frame[key], sort=False)
+    order = np.lexsort((ordinal, codes))
+    codes, ordinal = codes[order], ordinal[order]
+    same = codes[1:] == codes[:-1]
+    step = np.diff(ordinal)[same]
+    if (step == 0).any():
+        raise ValueError(f"{name}: {int((step == 0).sum()):,} duplicated ({key}, {date}) rows; one row per day")
+    if (step > 1).any():
+        where = np.flatnonzero(same)[step > 1][0]
+        first_gap = pd.Timestamp(np.datetime64(int(ordinal[where]), "D")) + pd.Timedelta(days=1)
+        raise ValueError(
+            f"{name}: gaps in dates in column '{date}' ({int((step > 1).sum()):,} of them, the first at "
+            f"{first_gap.date()} for {key} {frame[key].iloc[order[where]]!r}); fill missing days (e.g. with 0 demand)"
+        )
