@@ -14,7 +14,9 @@
 from shopcase.demand.backtest import QUANTILES, Backtest, ForecastComparison, backtest, rolling_origins
 from shopcase.demand.base import Forecaster
 from shopcase.demand.baselines import Naive, SeasonalNaive
+from shopcase.demand.classical import STATSFORECAST_MODELS, StatsForecastModel
 from shopcase.demand.distribution import count_quantiles, quantile_column
+from shopcase.demand.global_model import GlobalForecaster
 from shopcase.demand.metrics import forecast_metrics, series_metrics, summarise_metrics
 from shopcase.demand.series import check_series, daily_demand, popularity_bands
 
@@ -23,8 +25,11 @@ __all__ = [
     "Backtest",
     "ForecastComparison",
     "Forecaster",
+    "GlobalForecaster",
     "Naive",
+    "STATSFORECAST_MODELS",
     "SeasonalNaive",
+    "StatsForecastModel",
     "backtest",
     "check_series",
     "count_quantiles",
