@@ -17,14 +17,22 @@ from shopcase.demand.baselines import Naive, SeasonalNaive
 from shopcase.demand.classical import STATSFORECAST_MODELS, StatsForecastModel
 from shopcase.demand.distribution import count_quantiles, quantile_column
 from shopcase.demand.global_model import GlobalForecaster
+from shopcase.demand.inventory import (
+    InventoryResult,
+    cost_at_fill_rate,
+    naive_policy,
+    reorder_policy,
+    simulate_inventory,
+)
 from shopcase.demand.metrics import forecast_metrics, series_metrics, summarise_metrics
-from shopcase.demand.series import check_series, daily_demand, popularity_bands
+from shopcase.demand.series import check_series, daily_demand, popularity_bands, true_demand
 
 __all__ = [
     "QUANTILES",
     "Backtest",
     "ForecastComparison",
     "Forecaster",
+    "InventoryResult",
     "GlobalForecaster",
     "Naive",
     "STATSFORECAST_MODELS",
@@ -32,12 +40,17 @@ __all__ = [
     "StatsForecastModel",
     "backtest",
     "check_series",
+    "cost_at_fill_rate",
     "count_quantiles",
     "daily_demand",
     "forecast_metrics",
+    "naive_policy",
     "popularity_bands",
     "quantile_column",
+    "reorder_policy",
     "rolling_origins",
     "series_metrics",
+    "simulate_inventory",
     "summarise_metrics",
+    "true_demand",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -19,9 +19,10 @@ from scipy import stats
 from sklearn.base import clone
 
 from shopcase.demand.base import Forecaster
-from shopcase.demand.metrics import series_metrics, summarise_metrics
+from shopcase.demand.distribution import quantile_column
+from shopcase.demand.metrics import history_scales, series_metrics, summarise_metrics
 from shopcase.demand.series import check_series
-from shopcase.schema import DATE, DEMAND, MODEL, ORIGIN, SEED, SERIES_ID
+from shopcase.schema import DATE, DEMAND, FORECAST, MODEL, ORIGIN, SEED, SERIES_ID
 from shopcase.validate import as_timestamp, check_int, check_probability
 
 QUANTILES: tuple[float, ...] = (0.5, 0.9, 0.95, 0.99)
@@ -88,7 +89,8 @@ class Backtest:
     ``forecasts``: every forecast (``origin, model, series_id, date, forecast, variance, q...``);
     ``actuals``: the forecast days' daily demand rows with their ``origin``; ``per_series``: ``series_metrics``
     per origin (with ``band`` when bands were given); ``seconds``: fit + predict time per origin and model;
-    ``skipped``: series left out at an origin for too short a history (``origin, series_id, days``).
+    ``skipped``: series left out at an origin for too short a history (``origin, series_id, days``);
+    ``scales``: ``history_scales`` per origin (``origin`` column, indexed by ``series_id``).
     """
 
     origins: tuple[pd.Timestamp, ...]
@@ -98,10 +100,39 @@ class Backtest:
     per_series: pd.DataFrame
     seconds: pd.DataFrame
     skipped: pd.DataFrame
+    scales: pd.DataFrame
 
     @property
     def models(self) -> list[str]:
         return list(dict.fromkeys(self.per_series[MODEL]))
+
+    def with_quantile_point(self, model: str, q: float = 0.5, name: str | None = None) -> Backtest:
+        """This backtest plus ``model``'s ``q`` quantile scored as a point forecast (e.g. the median, which
+        absolute errors such as MASE reward), named ``name`` (default ``"<model> (q<q>)"``); nothing is refitted."""
+        if model not in self.models:
+            raise ValueError(f"model {model!r} is not in this backtest; it has {self.models}")
+        column = quantile_column(q)
+        if column not in self.forecasts.columns:
+            raise ValueError(f"q: the backtest has no {column} forecasts; run it with that quantile")
+        name = name or f"{model} ({column})"
+        ours = self.forecasts[self.forecasts[MODEL] == model].assign(**{MODEL: name})
+        ours[FORECAST] = ours[column]
+        scores = []
+        for origin, rows in ours.groupby(ORIGIN, sort=True):
+            actual = self.actuals[self.actuals[ORIGIN] == origin].drop(columns=[ORIGIN])
+            scale = self.scales[self.scales[ORIGIN] == origin].drop(columns=[ORIGIN])
+            score = series_metrics(actual, rows.drop(columns=[ORIGIN]), None, scales=scale)
+            score.insert(0, ORIGIN, origin)
+            scores.append(score)
+        per_series = pd.concat(scores, ignore_index=True)
+        if "band" in self.per_series.columns:
+            band = self.per_series.drop_duplicates(SERIES_ID).set_index(SERIES_ID)["band"]
+            per_series["band"] = band.reindex(per_series[SERIES_ID]).to_numpy()
+        return replace(
+            self,
+            forecasts=pd.concat([self.forecasts, ours], ignore_index=True),
+            per_series=pd.concat([self.per_series, per_series], ignore_index=True),
+        )
 
     def metrics(self, by_band: bool = False, by_origin: bool = False) -> pd.DataFrame:
         """Mean metrics per model (and band, origin): ``summarise_metrics`` of ``per_series``."""
@@ -219,7 +250,7 @@ def backtest(
     for origin in origins:
         if origin + pd.Timedelta(days=horizon - 1) > last:
             raise ValueError(f"origins: {origin.date()} + horizon {horizon} days runs past the data ({last.date()})")
-    forecasts, actuals, per_series, seconds, skipped = [], [], [], [], []
+    forecasts, actuals, per_series, seconds, skipped, scales = [], [], [], [], [], []
     for origin in origins:
         history = series[series[DATE] < origin]
         window = series[(series[DATE] >= origin) & (series[DATE] < origin + pd.Timedelta(days=horizon))]
@@ -233,6 +264,8 @@ def backtest(
             raise ValueError(f"origins: no series has {min_history} days of history before {origin.date()}")
         window = window[~window[SERIES_ID].isin(short.index)]
         future = window.drop(columns=[DEMAND])
+        scale = history_scales(history, season)
+        scales.append(scale.assign(**{ORIGIN: origin}))
         for name, model in models.items():
             started = time.perf_counter()
             fitted = clone(model).fit(history)
@@ -241,7 +274,7 @@ def backtest(
             forecast.insert(0, MODEL, name)
             forecast.insert(0, ORIGIN, origin)
             forecasts.append(forecast)
-            scores = series_metrics(window, forecast.drop(columns=[ORIGIN]), history, season=season)
+            scores = series_metrics(window, forecast.drop(columns=[ORIGIN]), None, scales=scale)
             scores.insert(0, ORIGIN, origin)
             per_series.append(scores)
         actuals.append(window.assign(**{ORIGIN: origin}))
@@ -256,4 +289,5 @@ def backtest(
         per_series=per_series_frame,
         seconds=pd.DataFrame(seconds),
         skipped=pd.concat(skipped, ignore_index=True),
+        scales=pd.concat(scales),
     )

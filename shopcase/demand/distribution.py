@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from shopcase.validate import check_probability
 
@@ -62,8 +62,13 @@ def count_quantiles(mean: np.ndarray, variance: np.ndarray, quantiles: Sequence[
 
 
 def count_cdf(k: np.ndarray, mean: np.ndarray, variance: np.ndarray) -> np.ndarray:
-    """``P(demand <= k)`` under the moment-matched count distribution (broadcasting ``k`` against the moments)."""
+    """``P(demand <= k)`` under the moment-matched count distribution (broadcasting ``k`` against the moments).
+
+    Through the regularised incomplete functions scipy's distributions use (``betainc`` for the negative
+    binomial, ``gammaincc`` for the Poisson), called directly: the inventory policy evaluates millions.
+    """
     n, p, poisson = count_distribution(mean, variance)
-    nb = stats.nbinom.cdf(k, np.where(poisson, 1.0, n), np.where(poisson, 0.5, p))
-    po = stats.poisson.cdf(k, np.maximum(mean, 0.0))
-    return np.where(poisson, po, nb)
+    k = np.floor(np.asarray(k, dtype=float))
+    nb = special.betainc(np.where(poisson, 1.0, n), k + 1.0, np.where(poisson, 0.5, p))
+    po = special.gammaincc(k + 1.0, np.maximum(mean, 0.0))
+    return np.where(k < 0, 0.0, np.where(poisson, po, nb))

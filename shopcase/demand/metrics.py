@@ -82,7 +82,12 @@ def history_scales(history: pd.DataFrame, season: int = 7) -> pd.DataFrame:
 
 
 def series_metrics(
-    actuals: pd.DataFrame, forecasts: pd.DataFrame, history: pd.DataFrame, *, season: int = 7
+    actuals: pd.DataFrame,
+    forecasts: pd.DataFrame,
+    history: pd.DataFrame | None,
+    *,
+    season: int = 7,
+    scales: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per series and model: ``mase, rmsse, pinball, spl`` (see the module docstring), ``weight``, ``n_days``.
 
@@ -97,10 +102,13 @@ def series_metrics(
         The daily demand before the forecast days (scales and weights).
     season : int
         Season of the MASE scale (7: weekly).
+    scales : DataFrame, optional
+        ``history_scales(history, season)`` computed before (then ``history`` may be None).
     """
     actuals = check_series(actuals, "actuals")
     require_columns(forecasts, [SERIES_ID, DATE, FORECAST], "forecasts")
-    scales = history_scales(history, season)
+    if scales is None:
+        scales = history_scales(history, season)
     if MODEL not in forecasts.columns:
         forecasts = forecasts.assign(**{MODEL: FORECAST})
     levels = _quantile_levels(forecasts)

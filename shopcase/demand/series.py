@@ -236,3 +236,27 @@ def popularity_bands(series: pd.DataFrame, edges: tuple[float, ...] = (0.1, 0.5)
     labels += [f"bottom {1 - bounds[-2]:.0%}"]
     band = np.searchsorted(np.asarray(shares), rank, side="left")
     return pd.Series(pd.Categorical.from_codes(band, categories=labels, ordered=True), index=totals.index, name="band")
+
+
+def true_demand(shop: object, start: object = None, end: object = None) -> pd.DataFrame:
+    """A generated shop's item x day demand as its customers wanted it: sales plus the units stock-outs lost.
+
+    ``daily_demand`` of the log (with prices, promotions and stock-outs marked) whose ``demand`` adds the
+    hidden ``truth.item_lost_units``; ``sales`` keeps what the log recorded. For simulating an inventory
+    policy on demand no forecaster has seen censored.
+    """
+    series = daily_demand(
+        shop.events, catalogue=shop.catalogue, prices=shop.prices, stockouts=shop.stockouts, start=start, end=end
+    )
+    lost = shop.truth.item_lost_units
+    if lost.size == 0:
+        raise ValueError("shop: its truth has no lost sales (generated before they existed); regenerate it")
+    first = pd.Timestamp(shop.config.start).normalize()
+    day = (series[DATE] - first).dt.days.to_numpy()
+    item = series[SERIES_ID].to_numpy(dtype=np.int64) - 1
+    inside = (day >= 0) & (day < lost.shape[1])
+    extra = np.zeros(len(series))
+    extra[inside] = lost[item[inside], day[inside]]
+    series["sales"] = series[DEMAND]
+    series[DEMAND] = series[DEMAND] + extra
+    return series

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from shopcase.data import generate_shop
-from shopcase.demand import check_series, daily_demand, popularity_bands
+from shopcase.demand import check_series, daily_demand, popularity_bands, true_demand
 from tests.demand.demand_data import events_frame, purchase, synthetic_series
 
 
@@ -124,3 +124,16 @@ def test_daily_demand_refuses_bad_arguments(log):
         daily_demand(bad)
     with pytest.raises(ValueError, match="not in the catalogue"):
         daily_demand(log, catalogue=pd.DataFrame({"item_id": ["A"]}))
+
+
+def test_true_demand_adds_the_sales_stockouts_censored_and_nothing_else():
+    shop = generate_shop(n_users=1500, n_items=200, seed=4, stockouts_per_year=6.0)
+    truth = true_demand(shop)
+    lost = truth["demand"] - truth["sales"]
+    assert (lost >= 0).all() and lost.sum() > 0
+    assert lost[truth["in_stock"] == 1].sum() == 0  # only out-of-stock days lose sales
+    assert lost.sum() == shop.truth.item_lost_units.sum()
+    # The censored days' true demand is like an in-stock day's of the same item (same process, same rate).
+    out = truth[truth["in_stock"] == 0]["demand"].mean()
+    inside = truth[(truth["in_stock"] == 1) & truth["series_id"].isin(truth.loc[truth["in_stock"] == 0, "series_id"])]
+    assert 0.7 < out / inside["demand"].mean() < 1.4
