@@ -551,10 +551,11 @@ def _catalogue_state(cfg: ShopConfig) -> _CatalogueState:
         promotion=promotion,
         in_stock=stock_schedule(stock_rng, cfg.n_items, n_days, cfg.stockouts_per_year, cfg.stockout_days),
     )
-    # Unit costs for margins: a cost share per category and a little per item, from a stream of their own.
+    # Unit costs for margins: a cost share per category (gross margins differ: groceries thin, beauty wide)
+    # and a little per item, from a stream of their own.
     cost_rng = _streams(cfg.seed, 4, n=1)[0]
-    share = cost_rng.uniform(0.45, 0.7, len(CATEGORIES))[items["category"]] + cost_rng.normal(0, 0.05, cfg.n_items)
-    items["unit_cost"] = np.round(items["price"] * np.clip(share, 0.3, 0.85), 2)
+    share = cost_rng.uniform(0.3, 0.8, len(CATEGORIES))[items["category"]] + cost_rng.normal(0, 0.05, cfg.n_items)
+    items["unit_cost"] = np.round(items["price"] * np.clip(share, 0.2, 0.9), 2)
     return _CatalogueState(catalogue, items, calendar)
 
 

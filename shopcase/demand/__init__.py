@@ -25,10 +25,13 @@ from shopcase.demand.inventory import (
     simulate_inventory,
 )
 from shopcase.demand.metrics import forecast_metrics, series_metrics, summarise_metrics
+from shopcase.demand.pricing import PriceExperiment, PricingResult
 from shopcase.demand.series import check_series, daily_demand, popularity_bands, true_demand
 
 __all__ = [
     "QUANTILES",
+    "PriceExperiment",
+    "PricingResult",
     "Backtest",
     "ForecastComparison",
     "Forecaster",
