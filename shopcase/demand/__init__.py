@@ -18,7 +18,9 @@ from shopcase.demand.classical import STATSFORECAST_MODELS, StatsForecastModel
 from shopcase.demand.distribution import count_quantiles, quantile_column
 from shopcase.demand.global_model import GlobalForecaster
 from shopcase.demand.inventory import (
+    InventoryComparison,
     InventoryResult,
+    compare_inventory,
     cost_at_fill_rate,
     naive_policy,
     reorder_policy,
@@ -35,6 +37,7 @@ __all__ = [
     "Backtest",
     "ForecastComparison",
     "Forecaster",
+    "InventoryComparison",
     "InventoryResult",
     "GlobalForecaster",
     "Naive",
@@ -43,6 +46,7 @@ __all__ = [
     "StatsForecastModel",
     "backtest",
     "check_series",
+    "compare_inventory",
     "cost_at_fill_rate",
     "count_quantiles",
     "daily_demand",

@@ -134,6 +134,37 @@ class Backtest:
             per_series=pd.concat([self.per_series, per_series], ignore_index=True),
         )
 
+    def subset(self, series_ids: object) -> Backtest:
+        """This backtest restricted to ``series_ids`` (e.g. one popularity band), every model and origin."""
+        keep = pd.Index(series_ids)
+
+        def rows(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame[frame[SERIES_ID].isin(keep)].reset_index(drop=True)
+
+        scales = self.scales[self.scales.index.isin(keep)]
+        return replace(
+            self,
+            forecasts=rows(self.forecasts),
+            actuals=rows(self.actuals),
+            per_series=rows(self.per_series),
+            skipped=rows(self.skipped),
+            scales=scales,
+        )
+
+    def merged(self, other: Backtest) -> Backtest:
+        """The models of this backtest and ``other`` side by side (same origins and horizon; scored series kept)."""
+        if tuple(other.origins) != tuple(self.origins) or other.horizon != self.horizon:
+            raise ValueError("other: a backtest with the same origins and horizon is needed to set models side by side")
+        clash = set(self.models) & set(other.models)
+        if clash:
+            raise ValueError(f"other: models {sorted(clash)} are in both backtests; rename one")
+        return replace(
+            self,
+            forecasts=pd.concat([self.forecasts, other.forecasts], ignore_index=True),
+            per_series=pd.concat([self.per_series, other.per_series], ignore_index=True),
+            seconds=pd.concat([self.seconds, other.seconds], ignore_index=True),
+        )
+
     def metrics(self, by_band: bool = False, by_origin: bool = False) -> pd.DataFrame:
         """Mean metrics per model (and band, origin): ``summarise_metrics`` of ``per_series``."""
         by = ([ORIGIN] if by_origin else []) + (["band"] if by_band else [])

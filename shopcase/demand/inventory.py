@@ -356,3 +356,82 @@ def cost_at_fill_rate(curve: pd.DataFrame, fill_rate: float) -> float:
     if not x[0] <= fill_rate <= x[-1]:
         return float("nan")
     return float(np.interp(fill_rate, x, y))
+
+
+NAIVE_COVERS: tuple[float, ...] = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0, 48.0)
+"""Multiples of the recent mean demand the naive rule is traced over."""
+
+
+@dataclass(frozen=True)
+class InventoryComparison:
+    """Forecast-based policies against the naive rule on the same true demand.
+
+    ``policies``: one row per (policy ``label``, ``target``): achieved ``fill_rate``, ``within`` (1 point of
+    the target), ``stockout_days``, ``holding_cost``, and ``naive_cost`` (the naive rule's holding cost at the
+    same fill rate, interpolated on its curve) with ``saving`` (1 - cost / naive cost). ``naive``: the naive
+    rule's curve (``cover, fill_rate, stockout_days, holding_cost``).
+    """
+
+    policies: pd.DataFrame
+    naive: pd.DataFrame
+
+    def __str__(self) -> str:
+        parts = [
+            f"{row.label} {row.target:.0%}: fill {row.fill_rate:.1%}, cost {row.holding_cost:,.0f} vs naive "
+            f"{row.naive_cost:,.0f}"
+            for row in self.policies.itertuples()
+        ]
+        return "; ".join(parts)
+
+
+def compare_inventory(
+    forecasts: dict[str, pd.DataFrame],
+    demand: pd.DataFrame,
+    history: pd.DataFrame,
+    lead_time: int,
+    *,
+    targets: tuple[float, ...] = (0.90, 0.95, 0.99),
+    allocation: str = "system",
+    unit_cost: pd.Series | None = None,
+    covers: tuple[float, ...] = NAIVE_COVERS,
+) -> InventoryComparison:
+    """Simulate ``reorder_policy`` from each forecast at each fill-rate target, and the naive rule's curve.
+
+    ``forecasts``: label -> a forecast frame from the first decision day; ``demand``: the true demand over the
+    forecast days; ``history``: the days before them (the naive rule's recent mean).
+    """
+    rows = []
+    dates = None
+    for label, forecast in forecasts.items():
+        for target in targets:
+            policy = reorder_policy(forecast, lead_time, target, allocation=allocation, unit_cost=unit_cost)
+            dates = pd.DatetimeIndex(sorted(policy[DATE].unique()))
+            result = simulate_inventory(policy, demand, lead_time, unit_cost=unit_cost)
+            rows.append(
+                {
+                    "label": label,
+                    "target": target,
+                    "fill_rate": result.fill_rate,
+                    "within": abs(result.fill_rate - target) <= 0.01,
+                    "stockout_days": result.stockout_days,
+                    "holding_cost": result.holding_cost,
+                }
+            )
+    curve = []
+    for cover in covers:
+        policy = naive_policy(history, dates, lead_time, cover=cover)
+        policy = policy[policy[SERIES_ID].isin(demand[SERIES_ID].unique())]
+        result = simulate_inventory(policy, demand, lead_time, unit_cost=unit_cost)
+        curve.append(
+            {
+                "cover": cover,
+                "fill_rate": result.fill_rate,
+                "stockout_days": result.stockout_days,
+                "holding_cost": result.holding_cost,
+            }
+        )
+    naive = pd.DataFrame(curve)
+    policies = pd.DataFrame(rows)
+    policies["naive_cost"] = [cost_at_fill_rate(naive, f) for f in policies["fill_rate"]]
+    policies["saving"] = 1.0 - policies["holding_cost"] / policies["naive_cost"]
+    return InventoryComparison(policies=policies, naive=naive)

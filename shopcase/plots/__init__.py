@@ -5,11 +5,25 @@ so a notebook writes ``from shopcase import plots`` and ``plots.calibration(...)
 """
 
 from shopcase.plots.churn import calibration, churn_timeline, importance
+from shopcase.plots.demand import (
+    demand_shape,
+    forecast_examples,
+    inventory_tradeoff,
+    metric_by_band,
+    profit_curves,
+    regret_curves,
+)
 from shopcase.plots.recommend import metric_lines, scaling_curves, tradeoff
 from shopcase.plots.search import click_bias, feature_gain, ndcg_by_kind, ranker_gains
 from shopcase.plots.shop import category_mix, events_over_time, funnel_chart, order_values, popularity_curves
 
 __all__ = [
+    "demand_shape",
+    "forecast_examples",
+    "inventory_tradeoff",
+    "metric_by_band",
+    "profit_curves",
+    "regret_curves",
     "calibration",
     "category_mix",
     "churn_timeline",
