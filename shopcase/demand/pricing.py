@@ -13,8 +13,9 @@ not, fade out. Two models of the response:
 
 - ``model="elasticity"`` (default): a group's daily units are Poisson with mean ``s x B x m^-e``, ``B`` the
   units the shop sells at list price (its own history), ``m`` the price multiplier, ``e`` the group's price
-  elasticity and ``s`` a level correction; the posterior of ``(s, e)`` lives on a grid (uniform prior,
-  ``e`` in [0, 6], ``s`` in [0.5, 2]). Every day's sales, at any price point, teach about every price point;
+  elasticity and ``s`` a level correction; the posterior of ``(s, e)`` lives on a grid (``e`` uniform on
+  [0, 6]; ``log s`` normal with sd 0.1, on [0.7, 1/0.7]: the shop knows its sales at list price). Every
+  day's sales, at any price point, teach about every price point;
 - ``model="independent"``: a Gamma posterior of every item's daily units at every price point (conjugate to
   the Poisson: ``Gamma(a + units, b + days)``), nothing shared: the textbook multi-armed bandit.
 
@@ -37,7 +38,9 @@ from shopcase.validate import check_array, check_choice, check_int, check_number
 OBJECTIVES: tuple[str, ...] = ("profit", "revenue")
 MODELS: tuple[str, ...] = ("elasticity", "independent")
 ELASTICITY_GRID: np.ndarray = np.linspace(0.0, 6.0, 121)
-LEVEL_GRID: np.ndarray = np.exp(np.linspace(np.log(0.5), np.log(2.0), 41))
+LEVEL_GRID: np.ndarray = np.exp(np.linspace(np.log(0.7), np.log(1.0 / 0.7), 31))
+LEVEL_PRIOR_SD: float = 0.1
+"""Prior sd of the log level correction: the shop knows its sales at list price, up to about 10%."""
 
 
 @dataclass(frozen=True)
@@ -280,7 +283,10 @@ class _ElasticityPosterior:
         # sum_i known_i x m^-e x margin_i, for every grid e: groups x grid x arms.
         value = _sum_by_group(known[:, None] * margin, codes, n_groups)  # groups x arms
         self.profit = value[:, None, :] * arms[None, None, :] ** -ELASTICITY_GRID[None, :, None]
-        self.log_post = np.zeros((n_groups, len(LEVEL_GRID), len(ELASTICITY_GRID)))
+        # A level far from the known sales at list price would let "no elasticity, little demand" explain
+        # sales at a high price as well as the truth does, and Thompson sampling would never test a lower one.
+        prior = -0.5 * (np.log(LEVEL_GRID) / LEVEL_PRIOR_SD) ** 2
+        self.log_post = np.repeat(prior[None, :, None], n_groups, axis=0).repeat(len(ELASTICITY_GRID), axis=2)
 
     def choose(self, rng: np.random.Generator) -> np.ndarray:
         flat = self.log_post.reshape(self.n_groups, -1)
