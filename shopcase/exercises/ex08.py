@@ -6,28 +6,19 @@ any shop size and seed, and names the likely mistake when the answer is off.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from shopcase.exercises.feedback import Feedback, attempted, correct, not_yet
+from shopcase.exercises.feedback import Feedback, as_number, attempted, correct, not_yet
 from shopcase.schema import DATE, DEMAND, IN_STOCK, SERIES_ID
-
-
-def _number(answer: object) -> float | None:
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        return None
-    value = float(answer)
-    return value if np.isfinite(value) else None
 
 
 def check_stockout_share(answer: object, series: pd.DataFrame) -> Feedback:
     """08.1: the share of item-days in ``series`` on which the item was out of stock."""
     if (fb := attempted(answer, "08.1", "set answer to a share between 0 and 1 (a float)")) is not None:
         return fb
-    value = _number(answer)
+    value = as_number(answer)
     if value is None:
         return not_yet("08.1", f"the answer should be one number (a share), got {type(answer).__name__}")
     expected = float((series[IN_STOCK] == 0).mean())
@@ -50,7 +41,7 @@ def check_mase(answer: object, history: pd.DataFrame, actual: pd.DataFrame, fore
     """08.2: MASE of ``forecast`` for one series: mean |error| / mean |y_t - y_{t-7}| over its history."""
     if (fb := attempted(answer, "08.2", "set answer to the MASE (a float)")) is not None:
         return fb
-    value = _number(answer)
+    value = as_number(answer)
     if value is None:
         return not_yet("08.2", f"the answer should be one number, got {type(answer).__name__}")
     y = history.sort_values(DATE)[DEMAND].to_numpy(dtype=float)
@@ -77,7 +68,7 @@ def check_reorder_point(answer: object, mean_per_day: float, lead_time: int, ser
     """08.3: the cycle-service reorder point of Poisson demand over lead time + 1 review day."""
     if (fb := attempted(answer, "08.3", "set answer to a whole number of units")) is not None:
         return fb
-    value = _number(answer)
+    value = as_number(answer)
     if value is None:
         return not_yet("08.3", f"the answer should be one number of units, got {type(answer).__name__}")
     mean = mean_per_day * (lead_time + 1)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
+
+import numpy as np
 
 CORRECT = "correct"
 NOT_YET = "not yet"
@@ -71,3 +74,11 @@ def attempted(answer: object, exercise: str, what_to_do: str) -> Feedback | None
     if answer is None or answer is Ellipsis:
         return Feedback(exercise, NOT_ATTEMPTED, what_to_do)
     return None
+
+
+def as_number(answer: object) -> float | None:
+    """``answer`` as a finite float if it is a real number (not a bool), else ``None``: checkers then say so."""
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+        return None
+    value = float(answer)
+    return value if np.isfinite(value) else None
