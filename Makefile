@@ -7,6 +7,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.shopcase-installed
 ORACLES := recommenders==1.2.1
+# statsforecast (the classical forecasters) and fugue (which it imports) pin pandas<3 in their metadata but run
+# under pandas 3 (tests/demand checks their forecasts): installed without dependencies, which pyproject lists.
+STATSFORECAST := "statsforecast>=2.1" "fugue>=0.9.7"
 # Every extra of pyproject.toml: the course (JupyterLab, papermill, nbval), the test tools and Spark (scale-out).
 EXTRAS := course,dev,spark
 # One BLAS thread per process: implicit's ALS asks for it, and results stay identical run to run.
@@ -25,6 +28,7 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[$(EXTRAS)]"
 	@# Microsoft Recommenders is only a test oracle for metrics; its full install pins pandas<3, so no deps.
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps "$(ORACLES)"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps $(STATSFORECAST)
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (shopcase)" >/dev/null
 	@touch $@
 

@@ -14,6 +14,7 @@ function of shopcase calls these instead of writing its own:
 - dates: ``as_timestamp`` (an explicit date, never "now"), ``datetime_column``;
 - frames: ``require_columns`` (``require_column_names`` for any table, e.g. Spark's),
   ``validate_frame`` (against a ``shopcase.schema`` mapping), ``check_numeric_columns``, ``check_unique``,
+  ``check_daily_dates`` (one row per key and day, no gaps),
   ``count_duplicates`` / ``check_no_duplicates``, ``align_to_ids``;
 - estimator parameters: ``check_n_jobs``, and ``check_params`` over a class's declared
   ``_parameter_constraints`` (``Number``, ``Integer``, ``Choice``, ``Flag``, ``NJobs``, ``InstanceOf``,
@@ -730,3 +731,30 @@ def align_to_ids(values: pd.Series, ids: pd.Index, name: str, ids_name: str) -> 
             f"(e.g. {only_ids[:3].tolist()}), {len(only_values)} only in {name} (e.g. {only_values[:3].tolist()})"
         )
     return values.reindex(ids)
+
+
+def check_daily_dates(frame: pd.DataFrame, key: str, date: str, name: str) -> None:
+    """Raise ``ValueError`` unless every ``key`` has exactly one row per day from its first to its last date.
+
+    ``date`` must hold midnights (calendar days). A missing day ("gap") would shift every lag and season a
+    model computes, so it is refused rather than filled: say what the day's value is (often 0) first.
+    """
+    require_columns(frame, [key, date], name)
+    days = datetime_column(frame, date, name)
+    if (days != days.dt.normalize()).any():
+        raise ValueError(f"{name}: column '{date}' must hold calendar days (midnight), some rows have a time of day")
+    ordinal = days.to_numpy().astype("datetime64[D]").astype(np.int64)
+    codes, _ = pd.factorize(frame[key], sort=False)
+    order = np.lexsort((ordinal, codes))
+    codes, ordinal = codes[order], ordinal[order]
+    same = codes[1:] == codes[:-1]
+    step = np.diff(ordinal)[same]
+    if (step == 0).any():
+        raise ValueError(f"{name}: {int((step == 0).sum()):,} duplicated ({key}, {date}) rows; one row per day")
+    if (step > 1).any():
+        where = np.flatnonzero(same)[step > 1][0]
+        first_gap = pd.Timestamp(np.datetime64(int(ordinal[where]), "D")) + pd.Timedelta(days=1)
+        raise ValueError(
+            f"{name}: gaps in dates in column '{date}' ({int((step > 1).sum()):,} of them, the first at "
+            f"{first_gap.date()} for {key} {frame[key].iloc[order[where]]!r}); fill missing days (e.g. with 0 demand)"
+        )

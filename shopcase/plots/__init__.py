@@ -5,6 +5,14 @@ so a notebook writes ``from shopcase import plots`` and ``plots.calibration(...)
 """
 
 from shopcase.plots.churn import calibration, churn_timeline, differences, importance, value_comparison
+from shopcase.plots.demand import (
+    demand_shape,
+    forecast_examples,
+    inventory_tradeoff,
+    metric_by_band,
+    profit_curves,
+    regret_curves,
+)
 from shopcase.plots.experiments import (
     calibration_curve,
     estimates_with_truth,
@@ -31,13 +39,17 @@ __all__ = [
     "category_mix",
     "churn_timeline",
     "click_bias",
+    "demand_shape",
     "differences",
     "estimates_with_truth",
     "events_over_time",
     "feature_gain",
+    "forecast_examples",
     "funnel_chart",
     "funnel_steps",
     "importance",
+    "inventory_tradeoff",
+    "metric_by_band",
     "metric_lines",
     "metrics_by_k",
     "model_intervals",
@@ -45,7 +57,9 @@ __all__ = [
     "order_values",
     "popularity_curves",
     "power_curve",
+    "profit_curves",
     "ranker_gains",
+    "regret_curves",
     "rejection_rates",
     "scaling_curves",
     "sequential_path",
