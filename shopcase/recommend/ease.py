@@ -140,6 +140,21 @@ def check_memory(needed: int, budget_gb: float | None, what: str) -> None:
         )
 
 
+THREADED_POTRF_MAX_ITEMS: dict[str, int] = {"float64": 12_000, "float32": 25_000}
+"""Largest catalogue whose Cholesky factorisation runs on several BLAS threads.
+
+The OpenBLAS 0.3.30 that scipy 1.17's wheels bundle crashes (SIGSEGV, at once) in a multi-threaded
+``dpotrf`` from about 15,500 items (float64; 15,400 ran, 15,600 crashed, 2 threads); one thread and the
+inversion (``potri``) on 2 threads ran at 20,000. float32 ran threaded at 26,000. Above these sizes the
+factorisation (a third of the flops) runs on one thread: slower, never a crashed kernel.
+"""
+
+
+def potrf_threads(n_items: int, dtype: str, threads: int) -> int:
+    """BLAS threads for the factorisation of an ``n_items`` Gram matrix (see ``THREADED_POTRF_MAX_ITEMS``)."""
+    return threads if n_items <= THREADED_POTRF_MAX_ITEMS[dtype] else 1
+
+
 def ease_weights(
     user_items: sp.csr_matrix, l2: float, dtype: str = "float64", threads: int | None = None
 ) -> np.ndarray:
@@ -151,7 +166,8 @@ def ease_weights(
     and ``potri`` turns into the lower triangle of ``P = G^-1``, i.e. ``A``'s upper
     triangle again. Mirroring it and dividing column ``j`` by ``-P_jj`` gives ``B``.
     Only the factorisation and inversion use BLAS threads: ``threads`` of them (None: all the
-    cores the process may use), whatever ``OPENBLAS_NUM_THREADS`` says (``threadpoolctl``).
+    cores the process may use), whatever ``OPENBLAS_NUM_THREADS`` says (``threadpoolctl``); the
+    factorisation of a large catalogue on one (``potrf_threads``).
     """
     n = user_items.shape[1]
     potrf, potri = _LAPACK[dtype]
@@ -164,10 +180,12 @@ def ease_weights(
     diagonal = np.arange(n)
     weights[diagonal, diagonal] += l2
     lower = weights.T  # Fortran-ordered view: LAPACK works on it in place (no copy)
-    with threadpool_limits(limits=threads or available_cpus(), user_api="blas"):
+    threads = threads or available_cpus()
+    with threadpool_limits(limits=potrf_threads(n, dtype, threads), user_api="blas"):
         factor, info = potrf(lower, lower=1, overwrite_a=1, clean=0)
-        if info != 0:  # pragma: no cover - G + l2 I is positive definite for l2 > 0
-            raise np.linalg.LinAlgError(f"EASE: Cholesky factorisation failed (LAPACK info={info})")
+    if info != 0:  # pragma: no cover - G + l2 I is positive definite for l2 > 0
+        raise np.linalg.LinAlgError(f"EASE: Cholesky factorisation failed (LAPACK info={info})")
+    with threadpool_limits(limits=threads, user_api="blas"):
         inverse, info = potri(factor, lower=1, overwrite_c=1)
         if info != 0:  # pragma: no cover
             raise np.linalg.LinAlgError(f"EASE: inversion failed (LAPACK info={info})")

@@ -109,14 +109,22 @@ def test_blas_threads_are_raised_only_for_the_factorisation(small, monkeypatch):
     seen = []
     potrf, potri = ease_module._LAPACK["float64"]
 
-    def recording_potrf(*args, **kwargs):
-        seen.append(blas_threads())
-        return potrf(*args, **kwargs)
+    def recording(fn, step):
+        def call(*args, **kwargs):
+            seen.append((step, blas_threads()))
+            return fn(*args, **kwargs)
 
-    monkeypatch.setitem(ease_module._LAPACK, "float64", (recording_potrf, potri))
+        return call
+
+    monkeypatch.setitem(ease_module._LAPACK, "float64", (recording(potrf, "potrf"), recording(potri, "potri")))
     monkeypatch.setattr(ease_module, "available_cpus", lambda: 3)
     before = blas_threads()
     EASE().fit(small)  # n_jobs=None: every core for LAPACK, as scikit-learn's BLAS-backed estimators
     EASE(n_jobs=2).fit(small)
-    assert seen == [{3}, {2}]
+    assert seen == [("potrf", {3}), ("potri", {3}), ("potrf", {2}), ("potri", {2})]
     assert blas_threads() == before
+    # A catalogue above the size where the bundled OpenBLAS's threaded potrf crashed: factorised on one thread.
+    seen.clear()
+    monkeypatch.setitem(ease_module.THREADED_POTRF_MAX_ITEMS, "float64", small["item_id"].nunique() - 1)
+    EASE(n_jobs=2).fit(small)
+    assert seen == [("potrf", {1}), ("potri", {2})]
