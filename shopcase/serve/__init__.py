@@ -8,13 +8,43 @@
 - ``create_app``: the FastAPI service (``app``); the ``shopcase`` console command lives in ``cli``.
 """
 
-from shopcase.serve.artifacts import Manifest, data_fingerprint, load, load_with_manifest, read_manifest, save
+from shopcase.serve.artifacts import (
+    Manifest,
+    data_fingerprint,
+    load,
+    load_with_manifest,
+    model_fingerprint,
+    read_manifest,
+    save,
+)
+from shopcase.serve.batch import BatchReport, batch_recommend, read_batch
+from shopcase.serve.campaign import Campaign, campaign_lists
+from shopcase.serve.rules import BusinessRules, category_lookup, recommend_with_rules
 
 __all__ = [
+    "BatchReport",
+    "BusinessRules",
+    "Campaign",
     "Manifest",
+    "batch_recommend",
+    "campaign_lists",
+    "category_lookup",
+    "create_app",
     "data_fingerprint",
     "load",
     "load_with_manifest",
+    "model_fingerprint",
+    "read_batch",
     "read_manifest",
+    "recommend_with_rules",
     "save",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The HTTP app imports FastAPI; only those who serve pay for it (the CLI starts faster without).
+    if name == "create_app":
+        from shopcase.serve.app import create_app
+
+        return create_app
+    raise AttributeError(f"module 'shopcase.serve' has no attribute {name!r}")
