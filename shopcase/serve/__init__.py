@@ -6,45 +6,42 @@
   rules (``BusinessRules``) applied after scoring (``batch``, ``rules``).
 - ``campaign_lists``: retention campaigns for HIGH and MEDIUM churn-risk customers (``campaign``).
 - ``create_app``: the FastAPI service (``app``); the ``shopcase`` console command lives in ``cli``.
+
+Names are imported on first use, so ``shopcase --help`` and each service worker start without loading
+scikit-learn, FastAPI and pandas before they need them.
 """
 
-from shopcase.serve.artifacts import (
-    Manifest,
-    data_fingerprint,
-    load,
-    load_with_manifest,
-    model_fingerprint,
-    read_manifest,
-    save,
-)
-from shopcase.serve.batch import BatchReport, batch_recommend, read_batch
-from shopcase.serve.campaign import Campaign, campaign_lists
-from shopcase.serve.rules import BusinessRules, category_lookup, recommend_with_rules
+from importlib import import_module
 
-__all__ = [
-    "BatchReport",
-    "BusinessRules",
-    "Campaign",
-    "Manifest",
-    "batch_recommend",
-    "campaign_lists",
-    "category_lookup",
-    "create_app",
-    "data_fingerprint",
-    "load",
-    "load_with_manifest",
-    "model_fingerprint",
-    "read_batch",
-    "read_manifest",
-    "recommend_with_rules",
-    "save",
-]
+_WHERE = {
+    "Manifest": "artifacts",
+    "data_fingerprint": "artifacts",
+    "load": "artifacts",
+    "load_with_manifest": "artifacts",
+    "model_fingerprint": "artifacts",
+    "read_manifest": "artifacts",
+    "save": "artifacts",
+    "BatchReport": "batch",
+    "batch_recommend": "batch",
+    "read_batch": "batch",
+    "Campaign": "campaign",
+    "campaign_lists": "campaign",
+    "BusinessRules": "rules",
+    "category_lookup": "rules",
+    "recommend_with_rules": "rules",
+    "create_app": "app",
+}
+
+__all__ = sorted(_WHERE)
 
 
 def __getattr__(name: str) -> object:
-    # The HTTP app imports FastAPI; only those who serve pay for it (the CLI starts faster without).
-    if name == "create_app":
-        from shopcase.serve.app import create_app
-
-        return create_app
+    if name in _WHERE:
+        value = getattr(import_module(f"shopcase.serve.{_WHERE[name]}"), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'shopcase.serve' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])

@@ -192,15 +192,16 @@ def create_app(
     ) -> Response:
         """Top-``n`` items for a user; an unknown user gets the cold-start list, flagged ``cold_start``."""
         current = service.models
-        model = current.recommender
         key = parse_id(user_id, current.user_kind, "user_id")
-        frame = model.recommend([key], n=n, exclude_seen=exclude_seen)
+        items, scores, cold = current.one_user.top(key, n, exclude_seen)
         return _json(
             {
                 "user_id": key,
-                "cold_start": not is_known(model.user_index_, key),
+                "cold_start": cold,
                 "model": current.manifests["recommender"].fingerprint,
-                "items": records(frame, [ITEM_ID, SCORE, RANK]),
+                "items": [
+                    {"item_id": i, "score": s, "rank": r} for r, (i, s) in enumerate(zip(items, scores, strict=True), 1)
+                ],
             }
         )
 
@@ -290,7 +291,13 @@ def score_churn(model: object, features: pd.DataFrame) -> pd.DataFrame:
 
 def app_from_environment() -> FastAPI:
     """App factory for ``uvicorn --factory`` (what ``shopcase serve`` runs in each worker process)."""
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    from shopcase.recommend import _parallel
+
+    # One request, one thread: concurrency comes from requests and worker processes, and a thread pool
+    # started per call would cost more than scoring one user.
+    _parallel.WORKERS = 1
+    level = os.environ.get("SHOPCASE_LOG_LEVEL", "info").upper()
+    logging.basicConfig(level=getattr(logging, level, logging.INFO), format="%(message)s")
     directory = os.environ.get("SHOPCASE_ARTIFACTS")
     if not directory:
         raise ValueError("SHOPCASE_ARTIFACTS is not set; start the service with `shopcase serve --artifacts DIR`")

@@ -12,15 +12,19 @@ as ``shopcase train`` writes them and ``shopcase serve`` reads them.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from shopcase.schema import EVENT_TYPE, ITEM_ID, TIMESTAMP, VIEW
+
+if TYPE_CHECKING:  # pandas is imported by the commands that need it: `shopcase --help` and workers start fast
+    import pandas as pd
 
 RECOMMENDERS: tuple[str, ...] = (
     "popularity",
@@ -34,6 +38,8 @@ RECOMMENDERS: tuple[str, ...] = (
     "time-decayed",
 )
 MODELS: tuple[str, ...] = (*RECOMMENDERS, "churn", "search")
+WORKER_START_SECONDS = 300
+"""How long a ``serve`` worker may take to load the models before uvicorn gives up on it."""
 ARTEFACT_NAMES = {"churn": "churn", "search": "search"}
 """Subdirectory of an artefacts directory per kind of model (every recommender goes to ``recommender``)."""
 
@@ -169,7 +175,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     metadata = {"as_of": args.as_of.isoformat(), "model": args.model}
     started = time.perf_counter()
     if args.model == "churn":
-        origin = args.as_of - pd.Timedelta(days=args.horizon)  # labels must be observed by as_of
+        origin = args.as_of - timedelta(days=args.horizon)  # labels must be observed by as_of
         data = build_churn_dataset(events, origin, args.horizon, emails=shop.emails, log_end=args.as_of)
         model.fit(data.features, data.labels)
         training = [data.features, data.labels]
@@ -295,6 +301,12 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     os.environ["SHOPCASE_ARTIFACTS"] = str(args.artifacts.resolve())  # read by each worker's app factory
     os.environ["SHOPCASE_ALLOW_RELOAD"] = "1" if args.allow_reload else "0"
+    os.environ["SHOPCASE_LOG_LEVEL"] = args.log_level  # info: one access line per request
+    options = {}
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.run).parameters:
+        # Each worker loads the models before it answers uvicorn's health check (default 5 s): a large
+        # artefact on a busy machine takes longer, and the worker would be killed and restarted forever.
+        options["timeout_worker_healthcheck"] = WORKER_START_SECONDS
     uvicorn.run(
         "shopcase.serve.app:app_from_environment",
         factory=True,
@@ -303,6 +315,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         workers=args.workers,
         log_level=args.log_level,
         access_log=False,  # the app logs one structured line per request itself
+        **options,
     )
 
 

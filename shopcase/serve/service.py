@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from shopcase.serve.artifacts import MANIFEST, Manifest, load_with_manifest
+from shopcase.serve.scoring import OneUser
 from shopcase.validate import id_kind
 
 REQUIRED, OPTIONAL = ("recommender",), ("churn", "search")
@@ -49,6 +50,7 @@ class Models:
     load_seconds: float
     user_kind: str | None = field(repr=False)
     item_kind: str | None = field(repr=False)
+    one_user: OneUser = field(repr=False)
 
     @property
     def fingerprint(self) -> str:
@@ -78,6 +80,7 @@ def load_models(path: str | os.PathLike) -> Models:
         load_seconds=time.perf_counter() - started,
         user_kind=id_kind(recommender.user_index_),
         item_kind=id_kind(recommender.item_index_),
+        one_user=OneUser(recommender),
     )
 
 

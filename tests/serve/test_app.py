@@ -216,3 +216,21 @@ def test_a_missing_artefacts_directory_is_a_value_error(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match="recommender: missing"):
         create_app(tmp_path / "empty")
+
+
+@pytest.mark.parametrize(
+    "name", ["popularity", "itemknn", "ease", "content", "hybrid-alternate", "repeat-aware", "time-decayed"]
+)
+def test_the_one_user_fast_path_answers_like_recommend(name, interactions, shop):
+    from test_artifacts import RECOMMENDERS
+
+    from shopcase.serve.scoring import OneUser
+
+    model = RECOMMENDERS[name]().fit(interactions, item_features=shop.catalogue)
+    one = OneUser(model)
+    for user in [*model.user_ids_[:40], -5]:
+        for exclude_seen in (True, False):
+            items, scores, cold = one.top(user, 7, exclude_seen)
+            want = model.recommend([user], n=7, exclude_seen=exclude_seen)
+            assert items == want["item_id"].tolist() and scores == want["score"].tolist()
+            assert cold == (user == -5)

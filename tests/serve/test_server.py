@@ -1,4 +1,4 @@
-"""The real thing: `shopcase serve` started as a process on a free loopback port, queried, and stopped."""
+"""The real thing: `shopcase serve` (two worker processes) started on a free loopback port, queried, stopped."""
 
 from __future__ import annotations
 
@@ -24,7 +24,18 @@ def free_port() -> int:
 def test_shopcase_serve_answers_on_loopback_and_stops(artefacts):
     port = free_port()
     script = Path(sys.executable).with_name("shopcase")
-    argv = [str(script), "serve", "--artifacts", str(artefacts), "--host", "127.0.0.1", "--port", str(port)]
+    argv = [
+        str(script),
+        "serve",
+        "--artifacts",
+        str(artefacts),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+    ]
     server = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
