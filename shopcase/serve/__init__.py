@@ -21,6 +21,10 @@ _WHERE = {
     "model_fingerprint": "artifacts",
     "read_manifest": "artifacts",
     "save": "artifacts",
+    "verify": "artifacts",
+    "Verification": "artifacts",
+    "ServiceProcess": "process",
+    "time_requests": "process",
     "BatchReport": "batch",
     "batch_recommend": "batch",
     "read_batch": "batch",
@@ -28,6 +32,7 @@ _WHERE = {
     "campaign_lists": "campaign",
     "BusinessRules": "rules",
     "category_lookup": "rules",
+    "category_concentration": "rules",
     "recommend_with_rules": "rules",
     "create_app": "app",
 }

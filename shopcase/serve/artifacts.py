@@ -396,3 +396,25 @@ def model_fingerprint(model: BaseEstimator) -> str:
             digest.update(name.encode())
             digest.update(sio.dumps(encoder.foreign[name]))
     return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Whether an artefact loads: ``ok``, and the reason when it does not (the file and what is wrong)."""
+
+    path: Path
+    ok: bool
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path.name}: ok" if self.ok else f"refused: {self.reason}"
+
+
+def verify(path: str | os.PathLike) -> Verification:
+    """Check an artefact's manifest and every file's SHA-256 (what ``load`` checks first); never raises."""
+    path = Path(path)
+    try:
+        read_manifest(path)
+    except ValueError as exc:
+        return Verification(path, False, str(exc))
+    return Verification(path, True, "")

@@ -42,6 +42,11 @@ class Campaign:
     at_risk: int
     capped: int
     not_worth: int
+    as_of: pd.Timestamp
+
+    def contacts(self) -> pd.DataFrame:
+        """``user_id, timestamp`` of the emails this campaign sends (as ``as_of``): next campaigns' ``contacts``."""
+        return pd.DataFrame({USER_ID: self.customers[CUSTOMER_ID].to_numpy(), TIMESTAMP: self.as_of})
 
     def __str__(self) -> str:
         segments = self.customers[RISK_SEGMENT].value_counts()
@@ -149,4 +154,4 @@ def campaign_lists(
     )
     items = recommend_with_rules(model, chosen[CUSTOMER_ID], n, rules, exclude_seen=True)
     items = items.rename(columns={USER_ID: CUSTOMER_ID})
-    return Campaign(chosen, items, len(at_risk), int(capped.sum()), int((~capped & ~worth).sum()))
+    return Campaign(chosen, items, len(at_risk), int(capped.sum()), int((~capped & ~worth).sum()), as_of)

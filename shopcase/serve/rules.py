@@ -133,8 +133,25 @@ def _filter(candidates: pd.DataFrame, rules: BusinessRules, blocked: pd.Index) -
     return candidates[keep]
 
 
-def _with_pins(lists: pd.DataFrame, users: pd.Index, rules: BusinessRules, blocked: pd.Index) -> pd.DataFrame:
-    """Pinned rows (per user, in pin order) before each user's model rows; pinned items leave the model rows."""
+def _seen_pins(model, users: pd.Index, pinned: pd.Index) -> np.ndarray:
+    """Mask ``len(users) x len(pinned)``: the user interacted with the pinned item in the model's training data."""
+    rows, cols = model.user_index_.get_indexer(users), model.item_index_.get_indexer(pinned)
+    seen = np.zeros((len(users), len(pinned)), dtype=bool)
+    known_rows, known_cols = np.flatnonzero(rows >= 0), np.flatnonzero(cols >= 0)
+    if len(known_rows) and len(known_cols):
+        block = model.user_items_[rows[known_rows]][:, cols[known_cols]].toarray() > 0
+        seen[np.ix_(known_rows, known_cols)] = block
+    return seen
+
+
+def _with_pins(
+    lists: pd.DataFrame, users: pd.Index, rules: BusinessRules, blocked: pd.Index, model, exclude_seen: bool
+) -> pd.DataFrame:
+    """Pinned rows (per user, in pin order) before each user's model rows; pinned items leave the model rows.
+
+    A pin is not shown to a user who already has it: in ``rules.bought``, or (with ``exclude_seen``) in the
+    model's training interactions, as for the model's own items.
+    """
     pinned = pd.Index(list(rules.pinned))
     pinned = pinned[~pinned.isin(blocked)]
     if len(pinned) == 0:
@@ -148,6 +165,8 @@ def _with_pins(lists: pd.DataFrame, users: pd.Index, rules: BusinessRules, block
             SOURCE: "pinned",
         }
     )
+    if exclude_seen:
+        pins = pins[~_seen_pins(model, users, pinned).ravel()]
     pins = _filter(pins, rules, pd.Index([]))  # a pin the user already bought is not shown to them
     lists = lists[~lists[ITEM_ID].isin(pinned)]
     order = pd.Index(users)
@@ -175,7 +194,7 @@ def _one_pass(model, users: pd.Index, n: int, size: int, rules: BusinessRules, b
     counts = candidates.groupby(USER_ID, sort=False).size().reindex(users, fill_value=0)
     full = counts.index[counts.to_numpy() >= size]  # the model may have more for these
     lists = _filter(candidates, rules, blocked).assign(**{SOURCE: "model"})
-    lists = _with_pins(lists, users, rules, blocked)
+    lists = _with_pins(lists, users, rules, blocked, model, exclude_seen)
     lists = _cap_categories(lists, rules)
     lists = lists[lists.groupby(USER_ID, sort=False).cumcount().to_numpy() < n]
     got = lists.groupby(USER_ID, sort=False).size().reindex(users, fill_value=0)
@@ -215,6 +234,8 @@ def recommend_with_rules(
             short = short[:0]
         parts.append(lists[~lists[USER_ID].isin(short)])
         todo, size = short, size * 4
+    if not parts:  # no users asked for
+        parts.append(model.recommend(users, n=n).assign(**{SOURCE: "model"}))
     out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
     order = users.get_indexer(out[USER_ID])
     out = out.iloc[np.lexsort((out[RANK].to_numpy(), order))].reset_index(drop=True)
@@ -230,3 +251,11 @@ def category_lookup(catalogue: pd.DataFrame) -> pd.Series:
     """``item_id -> category`` from a catalogue (``item_id, category``)."""
     require_columns(catalogue, [ITEM_ID, CATEGORY], "catalogue")
     return catalogue.set_index(ITEM_ID)[CATEGORY]
+
+
+def category_concentration(lists: pd.DataFrame, item_category: pd.Series) -> pd.Series:
+    """Items from each list's most frequent category, per ``user_id`` (what ``max_per_category`` bounds)."""
+    require_columns(lists, [USER_ID, ITEM_ID], "lists")
+    category = item_category.reindex(lists[ITEM_ID].to_numpy()).to_numpy()
+    pairs = pd.DataFrame({USER_ID: lists[USER_ID].to_numpy(), CATEGORY: pd.Series(category, dtype=object)})
+    return pairs.groupby([USER_ID, CATEGORY], dropna=False).size().groupby(level=0).max().rename("most_per_category")

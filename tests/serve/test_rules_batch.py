@@ -19,7 +19,7 @@ def knn(interactions):
     return ItemKNN(k_neighbors=30).fit(interactions)
 
 
-def oracle(model, users, n, rules: BusinessRules, exclude_seen=True) -> pd.DataFrame:
+def oracle(model, users, n, rules: BusinessRules, exclude_seen=True, seen=frozenset()) -> pd.DataFrame:
     """The rules applied one user at a time to the model's whole ranking: the definition, written plainly."""
     full = model.recommend(users, n=len(model.item_ids_), exclude_seen=exclude_seen)
     blocked = set(rules.out_of_stock) | set(rules.banned)
@@ -30,7 +30,7 @@ def oracle(model, users, n, rules: BusinessRules, exclude_seen=True) -> pd.DataF
     rows = []
     for user in users:
         chosen, per_category = [], {}
-        pins = [p for p in rules.pinned if p not in blocked and (user, p) not in bought]
+        pins = [p for p in rules.pinned if p not in blocked and (user, p) not in bought | seen]
         for item in pins:
             chosen.append((item, np.nan, "pinned"))
             per_category[category.get(item)] = per_category.get(category.get(item), 0) + 1
@@ -72,7 +72,10 @@ def test_rules_match_the_per_user_oracle(model_name, interactions, shop, knn):
     )
     users = [*model.user_ids_[:60], 10_000_001]  # and a cold-start user
     got = recommend_with_rules(model, users, 10, rules, candidates=12)  # few candidates: forces re-asking
-    _same(got, oracle(model, users, 10, rules))
+    seen = set(zip(interactions["user_id"], interactions["item_id"], strict=True))
+    _same(got, oracle(model, users, 10, rules, seen=seen))
+    unseen = recommend_with_rules(model, users, 10, rules, exclude_seen=False, candidates=12)
+    _same(unseen, oracle(model, users, 10, rules, exclude_seen=False))
     assert (got.groupby("user_id").size() == 10).mean() > 0.8  # most lists are full despite the rules
 
 
@@ -82,6 +85,11 @@ def test_without_rules_it_is_the_model_ranking(knn):
     want = knn.recommend(users, n=10)
     pd.testing.assert_frame_equal(got[["user_id", "item_id", "score", "rank"]], want)
     assert set(got["source"]) == {"model"}
+
+
+def test_no_users_gives_an_empty_frame_with_the_columns(knn):
+    empty = recommend_with_rules(knn, [], 5, BusinessRules(banned=[1]))
+    assert empty.empty and list(empty.columns) == ["user_id", "item_id", "score", "rank", "source"]
 
 
 def test_a_short_ranking_stays_short_and_is_not_padded(knn):
@@ -211,6 +219,13 @@ def test_campaign_lists_contact_at_risk_customers_with_spread_unseen_items(knn, 
     seen = set(zip(interactions["user_id"], interactions["item_id"], strict=True))
     assert not any((u, i) in seen for u, i in zip(items["customer_id"], items["item_id"], strict=True))
     assert "campaign:" in str(campaign)
+    sent = campaign.contacts()
+    assert sent["user_id"].tolist() == chosen["customer_id"].tolist() and (sent["timestamp"] == "2024-01-01").all()
+    next_week = campaign_lists(
+        scores, knn, as_of="2024-01-08", customer_value=value, n=4, item_category=categories, contacts=sent,
+        max_contacts=1, cap_days=14, uplift=0.1, contact_cost=2.0,
+    )  # fmt: skip
+    assert not next_week.customers["customer_id"].isin(sent["user_id"]).any()  # the frequency cap
 
 
 def test_campaign_refuses_bad_input(knn):
@@ -223,3 +238,12 @@ def test_campaign_refuses_bad_input(knn):
         campaign_lists(scores, knn, as_of="2024-01-01", customer_value=pd.Series({2: 1.0}))
     with pytest.raises(ValueError, match="as_of"):
         campaign_lists(scores, knn, as_of="soon", customer_value=10.0)
+
+
+def test_category_concentration_counts_the_most_repeated_category():
+    from shopcase.serve.rules import category_concentration
+
+    lists = pd.DataFrame({"user_id": [1, 1, 1, 2, 2], "item_id": [10, 11, 12, 10, 99]})
+    categories = pd.Series({10: "a", 11: "a", 12: "b"})
+    got = category_concentration(lists, categories)
+    assert got.to_dict() == {1: 2, 2: 1}  # item 99 has no category: a category of its own
