@@ -109,97 +109,122 @@ class BusinessRules:
 
 
 NO_RULES = BusinessRules()
+GROWTH = 2
+"""Each further pass asks the users left short for this many times more candidates."""
+MODEL, PINNED, COLD = range(3)
+"""Codes of ``SOURCES`` while the rules run."""
 
 
-def _pair_keys(
-    users: np.ndarray, items: np.ndarray, user_index: pd.Index, item_index: pd.Index, missing: int
-) -> np.ndarray:
-    """One int64 per (user, item) pair of known ids; ``missing`` (negative) where either id is unknown."""
-    u, i = user_index.get_indexer(users), item_index.get_indexer(items)
-    return np.where((u >= 0) & (i >= 0), u.astype(np.int64) * max(len(item_index), 1) + i, missing)
+@dataclass(frozen=True)
+class _Context:
+    """The rules as arrays over the model's item indices, built once per call."""
+
+    blocked: np.ndarray  # bool per item: out of stock or banned
+    pinned: np.ndarray  # item indices of the pins that can be shown, in pin order
+    is_pinned: np.ndarray  # bool per item
+    category: np.ndarray | None  # int code per item (items without a category share one code)
+    n_categories: int
 
 
-def _filter(candidates: pd.DataFrame, rules: BusinessRules, blocked: pd.Index) -> pd.DataFrame:
-    """Drop blocked items and already-bought pairs (keeps order)."""
-    keep = ~candidates[ITEM_ID].isin(blocked).to_numpy()
-    if rules.bought is not None and len(rules.bought) and len(candidates):
-        users = pd.Index(candidates[USER_ID].unique())
-        mine = rules.bought[rules.bought[USER_ID].isin(users)]
-        if len(mine):
-            items = pd.Index(pd.concat([mine[ITEM_ID], candidates[ITEM_ID]]).unique())
-            bought = _pair_keys(mine[USER_ID].to_numpy(), mine[ITEM_ID].to_numpy(), users, items, -2)
-            pairs = _pair_keys(candidates[USER_ID].to_numpy(), candidates[ITEM_ID].to_numpy(), users, items, -1)
-            keep &= ~np.isin(pairs, bought)
-    return candidates[keep]
+def _context(model, rules: BusinessRules) -> _Context:
+    item_index: pd.Index = model.item_index_
+    n_items = len(item_index)
+    blocked = np.zeros(n_items, dtype=bool)
+    rows = item_index.get_indexer(rules.blocked())
+    blocked[rows[rows >= 0]] = True
+    pins = item_index.get_indexer(pd.Index(list(rules.pinned)))
+    unknown = [p for p, row in zip(rules.pinned, pins, strict=True) if row < 0]
+    if unknown:
+        raise ValueError(f"pinned items {unknown[:5]} are not known to the model")
+    pins = pins[~blocked[pins]]
+    is_pinned = np.zeros(n_items, dtype=bool)
+    is_pinned[pins] = True
+    category, n_categories = None, 0
+    if rules.max_per_category is not None:
+        values = rules.categories().reindex(item_index).to_numpy()
+        category, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
+        n_categories = len(uniques)
+    return _Context(blocked, pins.astype(np.int64), is_pinned, category, n_categories)
 
 
-def _seen_pins(model, users: pd.Index, pinned: pd.Index) -> np.ndarray:
+def _bought_mask(users: pd.Index, pos: np.ndarray, items: np.ndarray, rules: BusinessRules) -> np.ndarray:
+    """True where (``users[pos]``, ``items``) is a pair in ``rules.bought``."""
+    found = np.zeros(len(pos), dtype=bool)
+    if rules.bought is None or len(rules.bought) == 0 or len(pos) == 0:
+        return found
+    mine = rules.bought[rules.bought[USER_ID].isin(users)]
+    if len(mine) == 0:
+        return found
+    item_index = pd.Index(pd.concat([mine[ITEM_ID], pd.Series(items)]).unique())
+    width = max(len(item_index), 1)
+    bought_users = users.get_indexer(mine[USER_ID])
+    bought = bought_users.astype(np.int64) * width + item_index.get_indexer(mine[ITEM_ID])
+    pairs = pos.astype(np.int64) * width + item_index.get_indexer(items)
+    return np.isin(pairs, bought[bought_users >= 0])
+
+
+def _seen_pins(model, users: pd.Index, pinned: np.ndarray) -> np.ndarray:
     """Mask ``len(users) x len(pinned)``: the user interacted with the pinned item in the model's training data."""
-    rows, cols = model.user_index_.get_indexer(users), model.item_index_.get_indexer(pinned)
+    rows = model.user_index_.get_indexer(users)
     seen = np.zeros((len(users), len(pinned)), dtype=bool)
-    known_rows, known_cols = np.flatnonzero(rows >= 0), np.flatnonzero(cols >= 0)
-    if len(known_rows) and len(known_cols):
-        block = model.user_items_[rows[known_rows]][:, cols[known_cols]].toarray() > 0
-        seen[np.ix_(known_rows, known_cols)] = block
+    known = np.flatnonzero(rows >= 0)
+    if len(known) and len(pinned):
+        seen[known] = model.user_items_[rows[known]][:, pinned].toarray() > 0
     return seen
 
 
-def _with_pins(
-    lists: pd.DataFrame, users: pd.Index, rules: BusinessRules, blocked: pd.Index, model, exclude_seen: bool
-) -> pd.DataFrame:
-    """Pinned rows (per user, in pin order) before each user's model rows; pinned items leave the model rows.
+def _rank_in_groups(keys: np.ndarray) -> np.ndarray:
+    """0-based position of each entry among the entries with the same key, in entry order."""
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    lengths = np.diff(np.r_[starts, len(keys)])
+    ranks = np.empty(len(keys), dtype=np.int64)
+    ranks[order] = np.arange(len(keys)) - np.repeat(starts, lengths)
+    return ranks
 
-    A pin is not shown to a user who already has it: in ``rules.bought``, or (with ``exclude_seen``) in the
-    model's training interactions, as for the model's own items.
+
+def _one_pass(model, users: pd.Index, n: int, size: int, rules: BusinessRules, ctx: _Context, exclude_seen: bool):
+    """The rules on each user's top ``size``: rows ``(pos, item, score, source)`` and users left short.
+
+    A user is left short when fewer than ``n`` of their candidates pass and the model gave all ``size``
+    (it may have more to give); rows are grouped by user position, best first.
     """
-    pinned = pd.Index(list(rules.pinned))
-    pinned = pinned[~pinned.isin(blocked)]
-    if len(pinned) == 0:
-        return lists
-    pins = pd.DataFrame(
-        {
-            USER_ID: np.repeat(users.to_numpy(), len(pinned)),
-            ITEM_ID: np.tile(pinned.to_numpy(), len(users)),
-            SCORE: np.nan,
-            RANK: np.tile(np.arange(len(pinned)), len(users)) - len(pinned),  # before every model rank
-            SOURCE: "pinned",
-        }
-    )
-    if exclude_seen:
-        pins = pins[~_seen_pins(model, users, pinned).ravel()]
-    pins = _filter(pins, rules, pd.Index([]))  # a pin the user already bought is not shown to them
-    lists = lists[~lists[ITEM_ID].isin(pinned)]
-    order = pd.Index(users)
-    both = pd.concat([pins, lists], ignore_index=True)
-    position = order.get_indexer(both[USER_ID])
-    return both.iloc[np.lexsort((both[RANK].to_numpy(), position))]
-
-
-def _cap_categories(lists: pd.DataFrame, rules: BusinessRules) -> pd.DataFrame:
-    """Keep at most ``max_per_category`` rows per (user, category), in list order; pins always stay."""
-    if rules.max_per_category is None or len(lists) == 0:
-        return lists
-    categories = rules.categories()
-    category = categories.reindex(lists[ITEM_ID].to_numpy()).to_numpy()
-    codes = pd.factorize(pd.Series(category, dtype=object), use_na_sentinel=False)[0]
-    users = pd.factorize(lists[USER_ID])[0]
-    seen = pd.Series(users * (codes.max() + 1) + codes).groupby(users * (codes.max() + 1) + codes).cumcount()
-    keep = (seen.to_numpy() < int(rules.max_per_category)) | (lists[SOURCE].to_numpy() == "pinned")
-    return lists[keep]
-
-
-def _one_pass(model, users: pd.Index, n: int, size: int, rules: BusinessRules, blocked, exclude_seen: bool):
-    """The rules applied to each user's top ``size``: ``(lists, users whose ``size`` candidates ran out)``."""
+    n_users = len(users)
     candidates = model.recommend(users, n=size, exclude_seen=exclude_seen)
-    counts = candidates.groupby(USER_ID, sort=False).size().reindex(users, fill_value=0)
-    full = counts.index[counts.to_numpy() >= size]  # the model may have more for these
-    lists = _filter(candidates, rules, blocked).assign(**{SOURCE: "model"})
-    lists = _with_pins(lists, users, rules, blocked, model, exclude_seen)
-    lists = _cap_categories(lists, rules)
-    lists = lists[lists.groupby(USER_ID, sort=False).cumcount().to_numpy() < n]
-    got = lists.groupby(USER_ID, sort=False).size().reindex(users, fill_value=0)
-    short = got.index[got.to_numpy() < n]
-    return lists, short[short.isin(full)]
+    pos = users.get_indexer(candidates[USER_ID])
+    item = model.item_index_.get_indexer(candidates[ITEM_ID])
+    score = candidates[SCORE].to_numpy(dtype=np.float64)
+    full = np.bincount(pos, minlength=n_users) >= size
+    keep = ~ctx.blocked[item] & ~ctx.is_pinned[item]
+    if rules.bought is not None:
+        keep &= ~_bought_mask(users, pos, candidates[ITEM_ID].to_numpy(), rules)
+    pos, item, score = pos[keep], item[keep], score[keep]
+    source = np.full(len(pos), MODEL, dtype=np.int8)
+    if len(ctx.pinned):
+        pin_pos = np.repeat(np.arange(n_users), len(ctx.pinned))
+        pin_item = np.tile(ctx.pinned, n_users)
+        show = np.ones(len(pin_pos), dtype=bool)
+        if exclude_seen:
+            show &= ~_seen_pins(model, users, ctx.pinned).ravel()
+        if rules.bought is not None:
+            show &= ~_bought_mask(users, pin_pos, model.item_index_.take(pin_item).to_numpy(), rules)
+        pin_pos, pin_item = pin_pos[show], pin_item[show]
+        # Pins first: a stable sort by user keeps each user's pins (in pin order) before their model rows.
+        pos = np.concatenate([pin_pos, pos])
+        order = np.argsort(pos, kind="stable")
+        pos = pos[order]
+        item = np.concatenate([pin_item, item])[order]
+        score = np.concatenate([np.full(len(pin_pos), np.nan), score])[order]
+        source = np.concatenate([np.full(len(pin_pos), PINNED, dtype=np.int8), source])[order]
+    if ctx.category is not None:
+        seen_in_category = _rank_in_groups(pos.astype(np.int64) * ctx.n_categories + ctx.category[item])
+        keep = (seen_in_category < int(rules.max_per_category)) | (source == PINNED)
+        pos, item, score, source = pos[keep], item[keep], score[keep], source[keep]
+    keep = _rank_in_groups(pos) < n  # rows are grouped by user, best first
+    pos, item, score, source = pos[keep], item[keep], score[keep], source[keep]
+    short = (np.bincount(pos, minlength=n_users) < n) & full
+    return (pos, item, score, source), np.flatnonzero(short)
 
 
 def recommend_with_rules(
@@ -214,37 +239,50 @@ def recommend_with_rules(
 
     Returns ``user_id, item_id, score, rank, source`` (``rank`` 1..n after the rules; ``score`` is the
     model's, NaN for pinned items; ``source`` in ``SOURCES``), users in request order. A list is shorter
-    than ``n`` only when the model's whole ranking has fewer items passing the rules. ``candidates`` is how
-    many items to ask the model for at first (default: ``n`` without rules, else ``2n`` plus the pins);
-    users left short are asked again with four times as many, until the model's list runs out.
+    than ``n`` only when the model's whole ranking has fewer items passing the rules.
+
+    ``candidates`` is how many items to ask the model for at first; users left short are asked again with
+    four times as many, until the model's list runs out. The default, ``n`` without rules, ``8n`` plus the
+    pins with a category cap (a cap needs a deeper list: a ranking is concentrated in a few categories),
+    else ``2n`` plus the pins, was chosen on the 100k-user shop, where asking for 80 instead of 10 items
+    cost about 15% more and most users then need no second pass (``benchmarks/bench_batch.py``).
     """
     n = check_int(n, "n")
     rules = (rules or NO_RULES).validated()
     users = as_id_index(user_ids, "user_ids")
-    blocked = rules.blocked()
+    ctx = _context(model, rules)
     if candidates is not None:
         size = max(check_int(candidates, "candidates"), n)
+    elif rules.is_empty():
+        size = n
     else:
-        size = n if rules.is_empty() else 2 * n + len(rules.pinned)
+        size = (8 if rules.max_per_category is not None else 2) * n + len(ctx.pinned)
     n_items = len(model.item_ids_)
-    parts, todo = [], users
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int8))
+    parts, todo = [empty], np.arange(len(users))
     while len(todo):
-        lists, short = _one_pass(model, todo, n, min(size, n_items), rules, blocked, exclude_seen)
+        (pos, item, score, source), short = _one_pass(
+            model, users[todo], n, min(size, n_items), rules, ctx, exclude_seen
+        )
         if size >= n_items:
             short = short[:0]
-        parts.append(lists[~lists[USER_ID].isin(short)])
-        todo, size = short, size * 4
-    if not parts:  # no users asked for
-        parts.append(model.recommend(users, n=n).assign(**{SOURCE: "model"}))
-    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
-    order = users.get_indexer(out[USER_ID])
-    out = out.iloc[np.lexsort((out[RANK].to_numpy(), order))].reset_index(drop=True)
-    out[RANK] = out.groupby(USER_ID, sort=False).cumcount().to_numpy(dtype=np.int64) + 1
-    cold = model.user_index_.get_indexer(out[USER_ID]) < 0
-    source = np.where(cold & (out[SOURCE].to_numpy() == "model"), "cold-start", out[SOURCE].to_numpy())
-    out[SOURCE] = pd.Categorical(source, categories=list(SOURCES))
-    out[SCORE] = out[SCORE].astype(np.float64)
-    return out[RULES_COLUMNS]
+        done = ~np.isin(pos, short)
+        parts.append((todo[pos[done]], item[done], score[done], source[done]))
+        todo, size = todo[short], size * GROWTH
+    pos, item, score, source = (np.concatenate(a) for a in zip(*parts, strict=True))
+    order = np.argsort(pos, kind="stable")  # each pass keeps its rows best first; users come back in order
+    pos, item, score, source = pos[order], item[order], score[order], source[order]
+    cold = model.user_index_.get_indexer(users) < 0
+    source[(source == MODEL) & cold[pos]] = COLD
+    return pd.DataFrame(
+        {
+            USER_ID: users.take(pos),
+            ITEM_ID: model.item_index_.take(item),
+            SCORE: score,
+            RANK: _rank_in_groups(pos) + 1,
+            SOURCE: pd.Categorical.from_codes(source, categories=list(SOURCES)),
+        }
+    )
 
 
 def category_lookup(catalogue: pd.DataFrame) -> pd.Series:

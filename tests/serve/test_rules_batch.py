@@ -112,6 +112,7 @@ def test_a_short_ranking_stays_short_and_is_not_padded(knn):
         (BusinessRules(pinned=[1, 1]), "pinned contains duplicated"),
         (BusinessRules(bought=pd.DataFrame({"user": [1]})), "bought.*user_id"),
         (BusinessRules(banned="abc"), "banned must be a collection"),
+        (BusinessRules(pinned=[10**9]), "not known to the model"),
     ],
 )
 def test_bad_rules_are_refused(rules, message, knn):
