@@ -90,7 +90,8 @@ def overhead(args: argparse.Namespace) -> None:
     print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
     runs = ", ".join(f"{t:.1f}" for t in wall["peer"])
     print(
-        f"| model.recommend(all users, n=10) (peer) | {peer_wall:.1f} | {runs} | {peer_cpu:.1f} | {rows:,} | | 1.00 | 1.00 |"
+        f"| model.recommend(all users, n=10) (peer) | {peer_wall:.1f} | {runs} | {peer_cpu:.1f} | {rows:,} "
+        "| | 1.00 | 1.00 |"
     )
     for name in ("batch", "batch+rules"):
         median_wall, median_cpu = float(np.median(wall[name])), float(np.median(cpu[name]))
