@@ -151,6 +151,9 @@ def start_server(artefacts: Path, workers: int, log: Path) -> tuple[subprocess.P
     while True:
         if server.poll() is not None:
             raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
+        if time.monotonic() > deadline:
+            stop_server(server)  # never leave a server behind
+            raise RuntimeError("server did not start within 300 s")
         try:
             health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).json()
             # Every worker must have loaded its copy before the clock starts.
@@ -158,8 +161,6 @@ def start_server(artefacts: Path, workers: int, log: Path) -> tuple[subprocess.P
                 return server, port, health
         except httpx.TransportError:
             pass
-        if time.monotonic() > deadline:
-            raise RuntimeError("server did not start within 300 s")
         time.sleep(0.5)
 
 
