@@ -119,6 +119,7 @@ MODEL, PINNED, COLD = range(3)
 class _Context:
     """The rules as arrays over the model's item indices, built once per call."""
 
+    item_ids: pd.Index  # the model's items, then pinned items the model does not know (new in the catalogue)
     blocked: np.ndarray  # bool per item: out of stock or banned
     pinned: np.ndarray  # item indices of the pins that can be shown, in pin order
     is_pinned: np.ndarray  # bool per item
@@ -127,15 +128,15 @@ class _Context:
 
 
 def _context(model, rules: BusinessRules) -> _Context:
-    item_index: pd.Index = model.item_index_
+    pinned = pd.Index(list(rules.pinned))
+    # A merchandiser may pin an item the model has never seen (new in the catalogue): it gets an index
+    # after the model's items, so the rules can handle it like any other.
+    item_index: pd.Index = model.item_index_.append(pinned[model.item_index_.get_indexer(pinned) < 0])
     n_items = len(item_index)
     blocked = np.zeros(n_items, dtype=bool)
     rows = item_index.get_indexer(rules.blocked())
     blocked[rows[rows >= 0]] = True
-    pins = item_index.get_indexer(pd.Index(list(rules.pinned)))
-    unknown = [p for p, row in zip(rules.pinned, pins, strict=True) if row < 0]
-    if unknown:
-        raise ValueError(f"pinned items {unknown[:5]} are not known to the model")
+    pins = item_index.get_indexer(pinned)
     pins = pins[~blocked[pins]]
     is_pinned = np.zeros(n_items, dtype=bool)
     is_pinned[pins] = True
@@ -144,7 +145,7 @@ def _context(model, rules: BusinessRules) -> _Context:
         values = rules.categories().reindex(item_index).to_numpy()
         category, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
         n_categories = len(uniques)
-    return _Context(blocked, pins.astype(np.int64), is_pinned, category, n_categories)
+    return _Context(item_index, blocked, pins.astype(np.int64), is_pinned, category, n_categories)
 
 
 def _bought_mask(users: pd.Index, pos: np.ndarray, items: np.ndarray, rules: BusinessRules) -> np.ndarray:
@@ -167,9 +168,10 @@ def _seen_pins(model, users: pd.Index, pinned: np.ndarray) -> np.ndarray:
     """Mask ``len(users) x len(pinned)``: the user interacted with the pinned item in the model's training data."""
     rows = model.user_index_.get_indexer(users)
     seen = np.zeros((len(users), len(pinned)), dtype=bool)
-    known = np.flatnonzero(rows >= 0)
-    if len(known) and len(pinned):
-        seen[known] = model.user_items_[rows[known]][:, pinned].toarray() > 0
+    known, modelled = np.flatnonzero(rows >= 0), np.flatnonzero(pinned < model.user_items_.shape[1])
+    if len(known) and len(modelled):
+        block = model.user_items_[rows[known]][:, pinned[modelled]].toarray() > 0
+        seen[np.ix_(known, modelled)] = block
     return seen
 
 
@@ -208,7 +210,7 @@ def _one_pass(model, users: pd.Index, n: int, size: int, rules: BusinessRules, c
         if exclude_seen:
             show &= ~_seen_pins(model, users, ctx.pinned).ravel()
         if rules.bought is not None:
-            show &= ~_bought_mask(users, pin_pos, model.item_index_.take(pin_item).to_numpy(), rules)
+            show &= ~_bought_mask(users, pin_pos, ctx.item_ids.take(pin_item).to_numpy(), rules)
         pin_pos, pin_item = pin_pos[show], pin_item[show]
         # Pins first: a stable sort by user keeps each user's pins (in pin order) before their model rows.
         pos = np.concatenate([pin_pos, pos])
@@ -277,7 +279,7 @@ def recommend_with_rules(
     return pd.DataFrame(
         {
             USER_ID: users.take(pos),
-            ITEM_ID: model.item_index_.take(item),
+            ITEM_ID: ctx.item_ids.take(item),
             SCORE: score,
             RANK: _rank_in_groups(pos) + 1,
             SOURCE: pd.Categorical.from_codes(source, categories=list(SOURCES)),

@@ -87,6 +87,12 @@ def test_without_rules_it_is_the_model_ranking(knn):
     assert set(got["source"]) == {"model"}
 
 
+def test_a_pin_the_model_does_not_know_is_still_shown(knn):
+    got = recommend_with_rules(knn, knn.user_ids_[:5], 4, BusinessRules(pinned=[10**9]))
+    assert (got[got["rank"] == 1]["item_id"] == 10**9).all() and (got.groupby("user_id").size() == 4).all()
+    assert got.loc[got["rank"] == 1, "source"].astype(str).eq("pinned").all()
+
+
 def test_no_users_gives_an_empty_frame_with_the_columns(knn):
     empty = recommend_with_rules(knn, [], 5, BusinessRules(banned=[1]))
     assert empty.empty and list(empty.columns) == ["user_id", "item_id", "score", "rank", "source"]
@@ -112,7 +118,6 @@ def test_a_short_ranking_stays_short_and_is_not_padded(knn):
         (BusinessRules(pinned=[1, 1]), "pinned contains duplicated"),
         (BusinessRules(bought=pd.DataFrame({"user": [1]})), "bought.*user_id"),
         (BusinessRules(banned="abc"), "banned must be a collection"),
-        (BusinessRules(pinned=[10**9]), "not known to the model"),
     ],
 )
 def test_bad_rules_are_refused(rules, message, knn):
