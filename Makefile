@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml Makefile
 	@touch $@
 
 run: $(STAMP)
-	$(BIN)/shopcase run-notebooks --build build
+	@$(BIN)/shopcase run-notebooks --build build
 
 # Cross-checks against independent implementations must run, not skip, under make test.
 test: $(STAMP)

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from shopcase.churn import bootstrap_difference
+from shopcase.churn import bootstrap_differences
 from shopcase.schema import SEED
 
 
@@ -31,27 +31,22 @@ def section(title: str, body: str) -> None:
 
 
 def bootstrap_table(
-    y: np.ndarray, scores: dict, model: str, baselines: list[str], ranking_only: list[str]
+    y: np.ndarray, scores: dict, model: str, baselines: list[str], ranking_only: list[str], n_boot: int = 1000
 ) -> pd.DataFrame:
-    """Paired bootstrap (200 resamples of customers) of model minus each baseline, ROC-AUC and Brier."""
-    rows = []
-    for baseline in baselines:
-        diff = bootstrap_difference(
-            y,
-            scores[model],
-            scores[baseline],
-            n_boot=200,
-            random_state=SEED,
-            baseline_is_probability=baseline not in ranking_only,
-        )
-        for row in diff.itertuples(index=False):
-            rows.append(
-                {
-                    "baseline": baseline,
-                    "metric": row.metric,
-                    "model - baseline": row.difference,
-                    "95% CI low": row.ci_low,
-                    "95% CI high": row.ci_high,
-                }
-            )
-    return pd.DataFrame(rows)
+    """Paired bootstrap (``n_boot`` resamples of customers, the same for every baseline) of model minus each."""
+    table = bootstrap_differences(
+        y,
+        {name: scores[name] for name in [model, *baselines]},
+        model,
+        n_boot=n_boot,
+        random_state=SEED,
+        not_probabilities=ranking_only,
+    )
+    return table.rename(
+        columns={
+            "method": "baseline",
+            "difference": "model - baseline",
+            "ci_low": "95% CI low",
+            "ci_high": "95% CI high",
+        }
+    )

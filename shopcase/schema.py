@@ -156,3 +156,11 @@ SEARCH_TRUTH_COLUMNS: dict[str, str] = {
     RELEVANCE: "number",
 }
 """The hidden truth of a simulated search log: every item relevant to a query (relevance > 0)."""
+
+# --- experiments (issue 10) --------------------------------------------------------
+ARM = "arm"  # the variant a user was assigned to
+CONTROL = "control"
+SESSIONS = "sessions"
+ORDERS = "orders"
+REVENUE = "revenue"  # currency units, >= 0
+CONVERTED = "converted"  # at least one order in the period

@@ -75,3 +75,31 @@ def test_a_notebook_needing_what_the_machine_lacks_is_skipped_with_one_line(tmp_
     nbformat.write(nb, folder / "10_needs_java.ipynb")
     with pytest.raises(ValueError, match="unknown requirement"):
         run_all(tmp_path / "build", notebooks_dir=folder)
+
+
+def test_a_clean_run_prints_only_which_notebook_how_long_and_where(tmp_path, capfd, caplog):
+    """``make run`` output: one line per notebook and the summary; no kernel or papermill chatter (the kernel's
+    "running over TCP without encryption" warning went to the terminal before KERNEL_ARGUMENTS silenced it)."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    parameters = nbformat.v4.new_code_cell("summary_path = None")
+    parameters.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        parameters,
+        nbformat.v4.new_code_cell(
+            "from shopcase.summary import record_figures\nrecord_figures('01_quiet', {'answer': 42}, summary_path)"
+        ),
+    ]
+    nbformat.write(nb, folder / "01_quiet.ipynb")
+    with caplog.at_level("WARNING"):
+        run_all(tmp_path / "build", notebooks_dir=folder)
+    out, err = capfd.readouterr()
+    lines = out.splitlines()
+    assert len(lines) == 2, out
+    assert lines[0].startswith("01_quiet.ipynb: ") and lines[0].endswith(
+        str(tmp_path / "build/notebooks/01_quiet.ipynb")
+    )
+    assert lines[1] == f"summary: {tmp_path / 'build/summary.md'}"
+    assert err == "" and not caplog.records, err + str(caplog.records)

@@ -98,20 +98,31 @@ def test_cleaning_report_counts():
 # --- the scalar, array and id checks every module calls --------------------------------------
 
 from shopcase.validate import (  # noqa: E402
+    Choice,
+    Flag,
+    InstanceOf,
+    Integer,
+    NJobs,
+    Number,
+    SequenceOf,
     as_id_index,
     check_array,
     check_bool,
     check_choice,
     check_id_kinds_match,
+    check_n_jobs,
     check_no_missing,
     check_not_empty,
     check_number,
     check_numeric_columns,
+    check_params,
     check_probability,
     check_same_length,
+    check_single_id_kind,
     check_unique,
     datetime_column,
     id_kind,
+    id_kinds,
 )
 
 
@@ -199,6 +210,65 @@ def test_ids_that_can_never_match_are_refused():
     check_id_kinds_match(pd.Series([], dtype=object), ints, "user_ids")  # nothing to judge
 
 
+def test_id_kinds_are_read_from_the_dtype_or_from_each_value():
+    assert id_kinds(pd.Index([1, 2], dtype="int32")) == {"number"}
+    assert id_kinds(pd.Series([1.0, np.nan])) == {"number"}
+    assert id_kinds(pd.Index([np.int64(1), 2.5], dtype=object)) == {"number"}
+    assert id_kinds(pd.Series(["a", "b"], dtype="category")) == {"string"}
+    assert id_kinds(pd.Index([True, False], dtype=object)) == {"bool"}
+    assert id_kinds(pd.Index([1, "a", None], dtype=object)) == {"number", "string"}
+    assert id_kinds(pd.Index([], dtype=object)) == frozenset()
+    assert id_kinds(pd.Index([pd.Timestamp("2024-01-01")], dtype=object)) == {"Timestamp"}
+
+
+def test_a_column_mixing_kinds_is_refused_and_requests_are_judged_value_by_value():
+    assert check_single_id_kind(pd.Series(["a", "b"]), "user_id") == "string"
+    assert check_single_id_kind(pd.Series([], dtype=object), "user_id") is None
+    with pytest.raises(ValueError, match=r"user_id mixes numbers and strings \(e.g. 1, 'a'\)"):
+        check_single_id_kind(pd.Series([1, "a"], dtype=object), "user_id")
+    known = pd.Index([1, 2, 3])
+    check_id_kinds_match(pd.Index(np.array([1, 9], dtype=np.uint8)), known, "user_ids", every=True)
+    check_id_kinds_match(pd.Index([1.0, 2.0]), known, "user_ids", every=True)  # compared by value
+    with pytest.raises(ValueError, match=r"user_ids: the ids given are partly strings \(e.g. '2'; object\)"):
+        check_id_kinds_match(pd.Index([1, "2"], dtype=object), known, "user_ids", every=True)
+    check_id_kinds_match(pd.Index([1, "2"], dtype=object), known, "user_ids")  # not judged by default
+
+
+def test_declared_parameter_constraints():
+    assert Number(low=0, optional=True).check(None, "x") is None
+    assert Number(low=0).check(np.float32(0.5), "x") == 0.5
+    with pytest.raises(ValueError, match=r"x must be a finite number > 0, got 0"):
+        Number(low=0, low_inclusive=False).check(0, "x")
+    assert Integer(low=2).check(np.int64(3), "bands") == 3
+    with pytest.raises(ValueError, match=r"bands must be an integer >= 2, got 1"):
+        Integer(low=2).check(1, "bands")
+    assert Choice((None, "bm25")).check(None, "weighting") is None
+    assert Flag().check(np.bool_(False), "binary") is False
+    assert InstanceOf(str, "a column name", optional=True).check("title", "text_column") == "title"
+    with pytest.raises(ValueError, match=r"text_column must be a column name or None, got 3"):
+        InstanceOf(str, "a column name", optional=True).check(3, "text_column")
+    columns = SequenceOf(InstanceOf(str, "a column name"), single=True)
+    assert columns.check("brand", "columns") == ("brand",) and columns.check(["a", "b"], "columns") == ("a", "b")
+    with pytest.raises(ValueError, match=r"columns\[1\] must be a column name, got 2"):
+        columns.check(["a", 2], "columns")
+    weights = SequenceOf(Number(low=0), min_len=1)
+    assert weights.check(np.array([0.5, 1]), "weights") == (0.5, 1.0)
+    for bad, message in (([], "at least 1"), ("ab", "list or tuple"), (np.ones((2, 2)), "list or tuple")):
+        with pytest.raises(ValueError, match=message):
+            weights.check(bad, "weights")
+    for good, expected in ((None, None), (1, 1), (-1, -1), (np.int64(4), 4)):
+        assert check_n_jobs(good) == expected and NJobs().check(good, "n_jobs") == expected
+    for bad in (0, 1.0, "2", True):
+        with pytest.raises(ValueError, match="n_jobs must be None or a non-zero integer"):
+            check_n_jobs(bad)
+    constraints = {"k": Integer(), "shrinkage": Number(low=0)}
+    assert check_params({"k": 5, "shrinkage": 1}, constraints, "Model") == {"k": 5, "shrinkage": 1.0}
+    with pytest.raises(ValueError, match="shrinkage"):
+        check_params({"k": 5, "shrinkage": -1}, constraints, "Model")
+    with pytest.raises(TypeError, match=r"Model declares no constraint for parameter\(s\) \['extra'\]"):
+        check_params({"k": 5, "shrinkage": 1, "extra": 0}, constraints, "Model")
+
+
 def test_frame_checks_name_table_and_column():
     f = pd.DataFrame({"customer_id": [1, 1, None], "x": [1.0, np.inf, 2.0], "when": ["2024-01-01", "x", None]})
     with pytest.raises(ValueError, match=r"t: column 'customer_id' has 1 of 3 rows missing"):
@@ -215,3 +285,55 @@ def test_frame_checks_name_table_and_column():
         datetime_column(f, "when", "t")
     parsed = datetime_column(f.iloc[:1], "when", "t")
     assert parsed.iloc[0] == pd.Timestamp("2024-01-01")
+
+
+def test_count_duplicates_equals_pandas_duplicated():
+    from shopcase.validate import count_duplicates
+
+    rng = np.random.default_rng(0)
+    n = 2_000
+    frame = pd.DataFrame(
+        {
+            "user": rng.integers(0, 30, n),
+            "when": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 5, n), "D"),
+            "kind": pd.Categorical(rng.choice(["view", "cart", "purchase"], n)),
+            "order": pd.array(np.where(rng.random(n) < 0.5, rng.integers(0, 4, n), None), dtype="Int64"),
+            "price": rng.choice([1.0, 2.5, np.nan], n),
+        }
+    )
+    for columns in (list(frame.columns), ["user", "when"], ["order", "price"]):
+        assert count_duplicates(frame, columns) == int(frame.duplicated(subset=columns).sum()) > 0
+    unique = frame.drop_duplicates()
+    assert count_duplicates(unique, list(unique.columns)) == 0
+    assert count_duplicates(frame.iloc[:1], ["user"]) == 0
+
+
+def test_range_binary_and_alignment_checks():
+    from shopcase.validate import align_to_ids, check_binary_flags, check_binary_target, check_range
+
+    assert check_range((0.4, 0.7), "thresholds") == (0.4, 0.7)
+    for bad in [(0.7, 0.4), (0.5, 0.5), (-1, 0.5), (0.5,), "ab", None]:
+        with pytest.raises(ValueError, match="thresholds"):
+            check_range(bad, "thresholds")
+    assert check_binary_flags([0, 1, 1], "y").tolist() == [False, True, True]
+    with pytest.raises(ValueError, match="boolean or 0/1"):
+        check_binary_flags([0, 2], "y")
+    with pytest.raises(ValueError, match="one class"):
+        check_binary_flags([True, True], "y")
+    assert check_binary_flags([True, True], "y", both=False).all()
+    classes, encoded = check_binary_target(["b", "a", "b"])
+    assert classes.tolist() == ["a", "b"] and encoded.tolist() == [1, 0, 1]
+    for bad, message in [
+        (None, "requires y to be passed"),
+        ([0.1, 0.2, 0.3], "Unknown label type"),
+        ([0, 1, 2], "Only binary classification"),
+        ([1, 1], "one class"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            check_binary_target(bad)
+    values = pd.Series([1, 2, 3], index=["c", "a", "b"])
+    assert align_to_ids(values, pd.Index(["a", "b", "c"]), "y", "X").tolist() == [2, 3, 1]
+    with pytest.raises(ValueError, match=r"same ids: 1 only in X \(e.g. \['d'\]\), 1 only in y \(e.g. \['c'\]\)"):
+        align_to_ids(values, pd.Index(["a", "b", "d"]), "y", "X")
+    with pytest.raises(ValueError, match="X has duplicated ids"):
+        align_to_ids(values, pd.Index(["a", "a", "b"]), "y", "X")

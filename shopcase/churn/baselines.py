@@ -1,74 +1,81 @@
 """Simple churn baselines a model must beat: one-feature rules.
 
-``BinnedRateRule`` turns one feature into a probability: it cuts the feature
-into quantile bins on the training customers and predicts each bin's observed
-churn rate. A "recency rule" is ``BinnedRateRule('days_since_last_purchase')``,
-a "frequency rule" ``BinnedRateRule('total_orders')``. It has ``ChurnModel``'s
-``fit(features, labels)`` / ``predict_proba(features)`` interface, so the same
-evaluation protocol (and the same Brier score) applies to both.
+``BinnedRateRule`` turns one feature into a probability: it cuts the feature into quantile bins on
+the training customers and predicts each bin's observed churn rate. A "recency rule" is
+``BinnedRateRule('days_since_last_purchase')``, a "frequency rule" ``BinnedRateRule('total_orders')``.
+It is a scikit-learn classifier like ``ChurnModel`` (``fit(X, y)`` with ``customer_id`` as X's
+index), so the same evaluation protocol, the same Brier score and the same tools apply to both.
 """
 
 from __future__ import annotations
 
-from typing import Self
-
 import numpy as np
-import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted
 
-from shopcase.churn.model import align_labels, check_feature_frame
-from shopcase.validate import check_int, check_number
+from shopcase.churn.classifier import ChurnClassifier
+from shopcase.validate import check_int, check_number, require_columns
 
 
-class BinnedRateRule(ClassifierMixin, BaseEstimator):
+class BinnedRateRule(ChurnClassifier):
     """P(churn) = training churn rate of the feature's quantile bin.
 
     Parameters
     ----------
-    column : str
-        The one feature used.
+    column : str or int, default 'days_since_last_purchase'
+        The one feature used: a column name of a DataFrame X, or a position (for an array X).
     n_bins : int, default 10
         Quantile bins on the training values (fewer when the feature has many ties).
     prior_strength : float, default 1.0
         Pseudo-customers at the overall churn rate added to each bin, so a tiny bin
         never predicts exactly 0 or 1.
 
-    Learned: ``edges_`` (inner bin edges), ``rates_`` (one per bin), ``classes_``.
+    Attributes
+    ----------
+    edges_ : ndarray
+        Inner bin edges; bins are ``(edges_[i-1], edges_[i]]``.
+    rates_ : ndarray of shape (len(edges_) + 1,)
+        P(``classes_[1]``) per bin.
+    classes_, n_features_in_, feature_names_in_, feature_columns_ : see ``ChurnClassifier``.
     """
 
-    def __init__(self, column: str = "days_since_last_purchase", n_bins: int = 10, prior_strength: float = 1.0) -> None:
+    def __init__(self, column: str | int = "days_since_last_purchase", n_bins: int = 10, prior_strength: float = 1.0):
         self.column = column
         self.n_bins = n_bins
         self.prior_strength = prior_strength
 
-    def fit(self, features: pd.DataFrame, labels: pd.DataFrame) -> Self:
-        """Learn bin edges and churn rates from ``features[column]`` and ``labels`` (joined on ids)."""
-        n_bins = check_int(self.n_bins, "n_bins")
+    def _check_params(self) -> None:
+        check_int(self.n_bins, "n_bins")
         check_number(self.prior_strength, "prior_strength", low=0.0)
-        y = align_labels(features, labels).astype(float)
-        x = features[self.column].to_numpy(dtype=float)
+        if not isinstance(self.column, (str, int)) or isinstance(self.column, bool):
+            raise ValueError(f"column must be a column name or a position, got {self.column!r}")
+
+    def _resolve_columns(self, X: object, n_features: int, names: np.ndarray | None) -> list[int]:
+        if isinstance(self.column, str):
+            if names is None:
+                raise ValueError(f"column={self.column!r} names a column, but X has no column names")
+            require_columns(X, [self.column], "X")  # type: ignore[arg-type]
+            return [list(names).index(self.column)]
+        return [check_int(self.column, "column", low=0, high=n_features - 1)]
+
+    def _learn(self, design: np.ndarray, encoded: np.ndarray, classes: np.ndarray) -> dict[str, object]:
+        x, y = design[:, 0], encoded.astype(float)
         # method="lower" puts every edge on an observed value, so no bin between two edges is empty.
-        quantiles = np.quantile(x, np.linspace(0, 1, n_bins + 1)[1:-1], method="lower")
-        self.edges_ = np.unique(quantiles)
-        bins = np.searchsorted(self.edges_, x, side="left")
-        n_per_bin = np.bincount(bins, minlength=self.edges_.size + 1)
-        churn_per_bin = np.bincount(bins, weights=y, minlength=self.edges_.size + 1)
+        quantiles = np.quantile(x, np.linspace(0, 1, self.n_bins + 1)[1:-1], method="lower")
+        edges = np.unique(quantiles)
+        bins = np.searchsorted(edges, x, side="left")
+        n_per_bin = np.bincount(bins, minlength=edges.size + 1)
+        churn_per_bin = np.bincount(bins, weights=y, minlength=edges.size + 1)
         overall = y.mean()
         numerator = churn_per_bin + self.prior_strength * overall
         denominator = n_per_bin + self.prior_strength
-        # Bins are (edge[i-1], edge[i]]; the one above the top edge may be empty: it gets the overall rate.
-        self.rates_ = np.divide(numerator, denominator, out=np.full(denominator.shape, overall), where=denominator > 0)
-        self.classes_ = np.array([False, True])
-        return self
+        # The bin above the top edge may be empty (with no prior): it gets the overall rate.
+        rates = np.divide(numerator, denominator, out=np.full(denominator.shape, overall), where=denominator > 0)
+        return {"edges_": edges, "rates_": rates}
 
-    def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
-        """``[P(stay), P(churn)]`` per row, shape ``(n, 2)``."""
-        check_is_fitted(self, "rates_")
-        check_feature_frame(features, [self.column])
-        bins = np.searchsorted(self.edges_, features[self.column].to_numpy(dtype=float), side="left")
-        p = self.rates_[bins]
-        return np.column_stack([1 - p, p])
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # One feature by design: it cannot reach the accuracy scikit-learn's checks ask of a full model.
+        tags.classifier_tags.poor_score = True
+        return tags
 
-    def predict(self, features: pd.DataFrame) -> np.ndarray:
-        return self.predict_proba(features)[:, 1] > 0.5
+    def _positive_proba(self, design: np.ndarray) -> np.ndarray:
+        return self.rates_[np.searchsorted(self.edges_, design[:, 0], side="left")]

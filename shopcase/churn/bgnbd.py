@@ -31,7 +31,7 @@ Formulas used (equation numbers of the paper):
 
       P(no purchase) = 1 - P(alive) * [1 - ((alpha+T)/(alpha+T+t))^(r+x)]
 
-  ``tests/churn/test_bgnbd.py`` checks eq. 10 and this formula against direct
+  ``tests/churn/test_churn_bgnbd.py`` checks eq. 10 and this formula against direct
   numerical integration over the posterior of ``(lambda, p)``.
 """
 
@@ -42,12 +42,22 @@ from typing import Self
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import special
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from shopcase.churn.mle import check_fit_params, maximise_likelihood
 from shopcase.schema import SEED
-from shopcase.validate import as_timestamp, check_array, check_int, check_number, require_columns
+from shopcase.validate import (
+    as_timestamp,
+    check_array,
+    check_choice,
+    check_int,
+    check_no_missing,
+    check_number,
+    datetime_column,
+    require_columns,
+)
 
 PARAM_NAMES: tuple[str, ...] = ("r", "alpha", "a", "b")
 PAPER_CDNOW_PARAMS: dict[str, float] = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
@@ -137,12 +147,8 @@ class BGNBD(BaseEstimator):
 
     def fit(self, frequency: object, recency: object, T: object) -> Self:
         """Fit on ``n`` customers' repeat purchases ``x``, recency ``t_x`` and age ``T`` (same time unit)."""
+        penalizer, start, max_iter = check_fit_params(self, PARAM_NAMES)
         x, t_x, big_t = check_rft(frequency, recency, T)
-        if self.penalizer < 0 or not np.isfinite(self.penalizer):
-            raise ValueError(f"penalizer must be finite and >= 0, got {self.penalizer!r}")
-        start = np.asarray(self.initial_params, dtype=float)
-        if start.shape != (4,) or np.any(start <= 0) or not np.all(np.isfinite(start)):
-            raise ValueError(f"initial_params must be 4 positive numbers (r, alpha, a, b), got {self.initial_params!r}")
         if np.all(x == 0):
             raise ValueError("frequency is 0 for every customer: a and b (the drop-out) are not identified")
         # Customers with the same (x, t_x, T) have the same likelihood: fit on the distinct rows with weights.
@@ -150,31 +156,15 @@ class BGNBD(BaseEstimator):
         ux, ut_x, ut = rows[:, 0], rows[:, 1], rows[:, 2]
         weights = counts / counts.sum()
 
-        def objective(log_params: np.ndarray) -> float:
-            params = np.exp(log_params)
+        def mean_log_likelihood(params: np.ndarray) -> float:
             common, log_a1, log_a2 = _log_terms(params, ux, ut_x, ut)
-            value = -np.sum(weights * (common + np.logaddexp(log_a1, log_a2)))
-            value += self.penalizer * np.sum(params**2)
-            # Far from the optimum the terms can overflow: steer the optimiser back instead of failing.
-            return float(value) if np.isfinite(value) else 1e300
+            return float(np.sum(weights * (common + np.logaddexp(log_a1, log_a2))))
 
-        result = optimize.minimize(
-            objective,
-            np.log(start),
-            method="L-BFGS-B",
-            # Bounds on log-params keep exp() finite; the optimum of real data lies far inside them.
-            bounds=[(-20.0, 20.0)] * 4,
-            options={"maxiter": int(self.max_iter), "gtol": 1e-9, "ftol": 1e-14},
-        )
-        # "ABNORMAL" = the line search met float precision at the optimum (finite-difference gradient);
-        # hitting the iteration cap is the failure worth reporting.
-        if not result.success and "ABNORMAL" not in str(result.message).upper():
-            raise ValueError(f"BG/NBD fit did not converge: {result.message}")
-        params = np.exp(result.x)
+        params, n_iter = maximise_likelihood(mean_log_likelihood, start, penalizer, max_iter, "BG/NBD")
+        total = float(np.sum(log_likelihood(params, x, t_x, big_t)))
+        # Everything is computed: replace the learned state in one go.
         self.params_ = dict(zip(PARAM_NAMES, (float(v) for v in params), strict=True))
-        self.log_likelihood_ = float(np.sum(log_likelihood(params, x, t_x, big_t)))
-        self.n_customers_ = int(x.size)
-        self.n_iter_ = int(result.nit)
+        self.log_likelihood_, self.n_customers_, self.n_iter_ = total, int(x.size), n_iter
         return self
 
     def _params(self) -> tuple[float, float, float, float]:
@@ -186,26 +176,39 @@ class BGNBD(BaseEstimator):
         x, t_x, big_t = check_rft(frequency, recency, T)
         return _p_alive(self._params(), x, t_x, big_t)
 
-    def expected_purchases(self, t: float, frequency: object, recency: object, T: object) -> np.ndarray:
-        """``E[Y(t) | x, t_x, T]``: expected purchases in ``(T, T+t]`` (eq. 10), shape ``(n,)``."""
+    def expected_purchases_if_alive(self, t: float, frequency: object, recency: object, T: object) -> np.ndarray:
+        """``E[Y(t) | alive at T, x, t_x, T]``: expected purchases in ``(T, T+t]`` of a customer still active.
+
+        The bracket of eq. 10 (its numerator): what a customer who has not dropped out is expected to
+        buy, drop-outs during ``(T, T+t]`` included. ``expected_purchases`` is this times ``p_alive``.
+        Shape ``(n,)``; the same time unit as the fit.
+        """
         t = check_number(t, "t (the prediction horizon)", low=0.0)
-        x, t_x, big_t = check_rft(frequency, recency, T)
+        x, _, big_t = check_rft(frequency, recency, T)
+        return self._if_alive(t, x, big_t)
+
+    def _if_alive(self, t: float, x: np.ndarray, big_t: np.ndarray) -> np.ndarray:
         r, alpha, a, b = self._params()
         if abs(a - 1) < 1e-9:
-            raise ValueError("expected_purchases needs a != 1 (eq. 10 divides by a - 1)")
+            raise ValueError("expected purchases need a != 1 (eq. 10 divides by a - 1)")
         z = t / (alpha + big_t + t)
         hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
         ratio = ((alpha + big_t) / (alpha + big_t + t)) ** (r + x)
-        unconditional_alive = (a + b + x - 1) / (a - 1) * (1 - ratio * hyp)
-        expected = unconditional_alive * _p_alive((r, alpha, a, b), x, t_x, big_t)
+        expected = (a + b + x - 1) / (a - 1) * (1 - ratio * hyp)
         if not np.all(np.isfinite(expected)):
             # Degenerate fits (tiny data: r, alpha -> infinity) put 2F1 out of scipy's reach; say so, no NaN.
             n_bad = int((~np.isfinite(expected)).sum())
             raise ValueError(
-                f"expected_purchases is not finite for {n_bad} customer(s) with params {self.params_}; "
+                f"expected purchases are not finite for {n_bad} customer(s) with params {self.params_}; "
                 "the fit is degenerate (too little data?): try penalizer > 0"
             )
         return expected
+
+    def expected_purchases(self, t: float, frequency: object, recency: object, T: object) -> np.ndarray:
+        """``E[Y(t) | x, t_x, T]``: expected purchases in ``(T, T+t]`` (eq. 10), shape ``(n,)``."""
+        t = check_number(t, "t (the prediction horizon)", low=0.0)
+        x, t_x, big_t = check_rft(frequency, recency, T)
+        return self._if_alive(t, x, big_t) * _p_alive(self._params(), x, t_x, big_t)
 
     def prob_no_purchase(self, t: float, frequency: object, recency: object, T: object) -> np.ndarray:
         """``P(no purchase in (T, T+t] | x, t_x, T)`` (see the module docstring), shape ``(n,)``."""
@@ -226,6 +229,7 @@ def summary_from_transactions(
     date_col: str,
     calibration_end: object,
     period: str = "W",
+    value_col: str | None = None,
 ) -> pd.DataFrame:
     """Per-customer ``frequency, recency, T`` from a transaction log, as the paper builds them from CDNOW.
 
@@ -238,22 +242,18 @@ def summary_from_transactions(
     by the ``period`` length (``'W'`` = 7 days, ``'D'`` = 1 day). With
     ``calibration_end = 1997-10-01`` this is the paper's weeks 1-39 of CDNOW.
 
+    ``value_col`` (money per record, >= 0) adds ``monetary_value``: the mean value of the repeat
+    transactions (a day's records summed; the first day left out, as the Gamma-Gamma spend model of
+    Fader, Hardie & Lee 2005 takes it), 0 for a customer with no repeat transaction.
+
     Returns one row per customer with a transaction before ``calibration_end``,
-    sorted by customer: ``customer_col, frequency (int), recency, T (float)``.
+    sorted by customer: ``customer_col, frequency (int), recency, T (float)[, monetary_value]``.
     """
-    require_columns(transactions, [customer_col, date_col], "transactions")
-    if period not in PERIOD_DAYS:
-        raise ValueError(f"period must be one of {sorted(PERIOD_DAYS)}, got {period!r}")
+    check_choice(period, "period", tuple(PERIOD_DAYS))
     end = as_timestamp(calibration_end, "calibration_end")
-    try:
-        dates = pd.to_datetime(transactions[date_col])
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"transactions: column '{date_col}' is not parseable as dates ({exc})") from exc
-    if dates.isna().any():
-        raise ValueError(f"transactions: column '{date_col}' has {int(dates.isna().sum())} missing dates")
-    if transactions[customer_col].isna().any():
-        n_missing = int(transactions[customer_col].isna().sum())
-        raise ValueError(f"transactions: column '{customer_col}' has {n_missing} missing ids")
+    require_columns(transactions, [customer_col, date_col, *([value_col] if value_col else [])], "transactions")
+    dates = datetime_column(transactions, date_col, "transactions")
+    check_no_missing(transactions, [customer_col], "transactions")
     before = (dates < end).to_numpy()
     days = pd.DataFrame(
         {
@@ -261,14 +261,17 @@ def summary_from_transactions(
             "day": dates.to_numpy()[before].astype("datetime64[D]"),
         }
     )
+    if value_col is not None:
+        values = check_array(transactions[value_col], f"transactions['{value_col}']", low=0.0, allow_empty=True)
+        days["value"] = values[before]
     if days.empty:
         raise ValueError(f"transactions: no transaction before calibration_end={end.date()}")
-    days = days.drop_duplicates()
+    days = days.groupby(["customer", "day"], sort=True).sum().reset_index() if value_col else days.drop_duplicates()
     by_customer = days.groupby("customer", sort=True)["day"]
     first, last, n_days = by_customer.min(), by_customer.max(), by_customer.size()
     last_day = (end - pd.Timedelta(1, "ns")).normalize()
     unit = pd.Timedelta(days=PERIOD_DAYS[period])
-    return pd.DataFrame(
+    summary = pd.DataFrame(
         {
             customer_col: first.index.to_numpy(),
             "frequency": (n_days - 1).to_numpy(dtype=np.int64),
@@ -276,6 +279,13 @@ def summary_from_transactions(
             "T": ((last_day - first) / unit).to_numpy(dtype=float),
         }
     )
+    if value_col is not None:
+        # Days are sorted within each customer, so the first row of a customer is its first purchase day.
+        by_value = days.groupby("customer", sort=True)["value"]
+        repeat_total = (by_value.sum() - by_value.first()).to_numpy(dtype=float)
+        repeats = summary["frequency"].to_numpy()
+        summary["monetary_value"] = np.divide(repeat_total, repeats, out=np.zeros_like(repeat_total), where=repeats > 0)
+    return summary
 
 
 def sample_bgnbd(

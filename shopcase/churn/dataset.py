@@ -1,4 +1,4 @@
-"""Features and labels as of one date, aligned row by row: what ``ChurnModel.fit`` and evaluations take."""
+"""Features and labels as of one date, aligned by ``customer_id``: the ``X`` and ``y`` of a churn classifier."""
 
 from __future__ import annotations
 
@@ -7,22 +7,24 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from shopcase.churn.features import bgnbd_features, customer_features
-from shopcase.churn.labels import churn_labels, label_window
-from shopcase.schema import CHURNED, CUSTOMER_ID
-from shopcase.validate import as_timestamp, check_int
+from shopcase.churn.bgnbd import BGNBD
+from shopcase.churn.features import _bgnbd_features, _customer_features
+from shopcase.churn.labels import _churn_labels, label_window
+from shopcase.schema import CHURNED, CUSTOMER_ID, EVENTS_COLUMNS
+from shopcase.validate import as_timestamp, check_int, validate_frame
 
 
 @dataclass
 class ChurnDataset:
-    """``features`` (``customer_id`` + numeric columns) and ``labels`` (``customer_id, churned``), same rows.
+    """``features`` (X: numeric columns indexed by ``customer_id``) and ``labels`` (y: bool ``churned``, same index).
 
-    ``as_of`` separates them: features use events before it, labels the
-    ``horizon_days`` from it on (see ``churn.labels``).
+    ``as_of`` separates them: features use events before it, labels the ``horizon_days`` from it on
+    (see ``churn.labels``). ``model.fit(data.features, data.labels)`` and scikit-learn's tools
+    (``cross_val_predict(model, data.features, data.labels)``) take them as they are.
     """
 
     features: pd.DataFrame
-    labels: pd.DataFrame
+    labels: pd.Series
     as_of: pd.Timestamp
     horizon_days: int
 
@@ -33,7 +35,7 @@ class ChurnDataset:
 
     @property
     def churn_rate(self) -> float:
-        return float(self.labels[CHURNED].mean())
+        return float(self.labels.mean())
 
 
 def build_churn_dataset(
@@ -42,28 +44,34 @@ def build_churn_dataset(
     horizon_days: int = 90,
     emails: pd.DataFrame | None = None,
     catalogue: pd.DataFrame | None = None,
-    bgnbd: bool = False,
+    bgnbd: bool | BGNBD = False,
     log_end: object = None,
     bgnbd_period: str = "W",
 ) -> ChurnDataset:
     """Features as of ``as_of`` and churn labels for ``[as_of, as_of + horizon_days)``.
 
-    The population is the customers with a purchase before ``as_of`` (whom
-    ``churn_labels`` labels); users who only browsed have no label and are
-    not in the result (by definition, not by cleaning). ``bgnbd=True`` adds
-    ``BGNBD_FEATURE_COLUMNS`` from a BG/NBD fitted on the same pre-``as_of``
-    purchases. Rows are sorted by ``customer_id`` in both frames.
+    The population is the customers with a purchase before ``as_of`` (whom ``churn_labels``
+    labels); users who only browsed have no label and are not in the result (by definition, not by
+    cleaning). ``bgnbd=True`` adds ``BGNBD_SUMMARY_COLUMNS`` and ``BGNBD_FEATURE_COLUMNS`` from a
+    BG/NBD fitted on the same pre-``as_of`` purchases; pass a ``BGNBD`` (e.g. ``BGNBD(penalizer=0.01)``)
+    to fit that one instead. Both frames are indexed and sorted by ``customer_id``. The event log is
+    validated once, here.
     """
     as_of = as_timestamp(as_of)
     horizon_days = check_int(horizon_days, "horizon_days")
-    labels = churn_labels(events, as_of, horizon_days, log_end=log_end)
-    features = customer_features(events, as_of, emails=emails, catalogue=catalogue)
-    features = features[features[CUSTOMER_ID].isin(labels[CUSTOMER_ID])]
-    if bgnbd:
-        extra = bgnbd_features(events, as_of, horizon_days, period=bgnbd_period)
-        features = features.merge(extra, on=CUSTOMER_ID, how="left", validate="one_to_one")
-    features = features.sort_values(CUSTOMER_ID, ignore_index=True)
-    if len(features) != len(labels) or not features[CUSTOMER_ID].equals(labels[CUSTOMER_ID]):
+    start, end = label_window(as_of, horizon_days)
+    events = validate_frame(events, EVENTS_COLUMNS, "events")
+    labels = _churn_labels(events, start, end, log_end).set_index(CUSTOMER_ID)[CHURNED]
+    features = _customer_features(events, as_of, emails, catalogue)
+    features = features[features.index.isin(labels.index)]
+    if bgnbd is not False:
+        model = bgnbd if isinstance(bgnbd, BGNBD) else None
+        if bgnbd is not True and model is None:
+            raise ValueError(f"bgnbd must be True, False or a BGNBD model, got {bgnbd!r}")
+        extra = _bgnbd_features(events, as_of, horizon_days, bgnbd_period, model)
+        features = features.join(extra, how="left", validate="one_to_one")
+    features = features.sort_index()
+    if not features.index.equals(labels.index):
         raise ValueError("features and labels do not cover the same customers; please report this as a bug")
     features.attrs["as_of"] = as_of
     return ChurnDataset(features=features, labels=labels, as_of=as_of, horizon_days=horizon_days)
@@ -88,11 +96,10 @@ def rolling_origins(
 def stack_datasets(datasets: Sequence[ChurnDataset]) -> ChurnDataset:
     """One training set from several as-of dates (rolling-origin training), for ``ChurnModel.fit``.
 
-    A customer appears once per date, so ``customer_id`` becomes the string
-    ``'<id>@<YYYY-MM-DD>'`` in both frames (ids never enter the model; they
-    only join features to labels). All datasets must share ``horizon_days``;
-    the result's ``as_of`` is the latest date, so its ``label_end`` is the
-    latest label end (what ``evaluate_out_of_time`` checks against the test date).
+    A customer appears once per date, so the index becomes the string ``'<id>@<YYYY-MM-DD>'`` in
+    both ``features`` and ``labels`` (ids never enter the model; they only join X to y). All
+    datasets must share ``horizon_days`` and columns; the result's ``as_of`` is the latest date, so
+    its ``label_end`` is the latest label end (what ``evaluate_out_of_time`` checks against the test date).
     """
     datasets = list(datasets)
     if not datasets:
@@ -100,17 +107,20 @@ def stack_datasets(datasets: Sequence[ChurnDataset]) -> ChurnDataset:
     horizons = {d.horizon_days for d in datasets}
     if len(horizons) != 1:
         raise ValueError(f"datasets mix horizon_days {sorted(horizons)}; a label must mean one thing")
+    columns = {tuple(d.features.columns) for d in datasets}
+    if len(columns) != 1:
+        raise ValueError("datasets have different feature columns; build them with the same options")
     dates = [d.as_of for d in datasets]
     if len(set(dates)) != len(dates):
         raise ValueError(f"datasets repeat an as_of date: {[str(d.date()) for d in dates]}")
-    features, labels = [], []
-    for d in datasets:
-        suffix = f"@{d.as_of.date()}"
-        for frame, out in ((d.features, features), (d.labels, labels)):
-            out.append(frame.assign(customer_id=(frame[CUSTOMER_ID].astype(str) + suffix).to_numpy()))
+
+    def tagged(frame: pd.DataFrame | pd.Series, as_of: pd.Timestamp):
+        ids = frame.index.astype(str) + f"@{as_of.date()}"
+        return frame.set_axis(pd.Index(ids, name=CUSTOMER_ID), axis=0)
+
     return ChurnDataset(
-        features=pd.concat(features, ignore_index=True),
-        labels=pd.concat(labels, ignore_index=True),
+        features=pd.concat([tagged(d.features, d.as_of) for d in datasets]),
+        labels=pd.concat([tagged(d.labels, d.as_of) for d in datasets]),
         as_of=max(dates),
         horizon_days=horizons.pop(),
     )

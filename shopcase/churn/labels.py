@@ -42,7 +42,12 @@ def churn_labels(events: pd.DataFrame, as_of: object, horizon_days: int = 90, lo
     before ``as_of``. ``frame.attrs`` records ``as_of`` and ``horizon_days``.
     """
     start, end = label_window(as_of, horizon_days)
-    events = validate_frame(events, EVENTS_COLUMNS, "events")
+    return _churn_labels(validate_frame(events, EVENTS_COLUMNS, "events"), start, end, log_end)
+
+
+def _churn_labels(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, log_end: object) -> pd.DataFrame:
+    """``churn_labels`` on a validated event log, for the window ``[start, end)``."""
+    horizon_days = (end - start).days
     last_event = events[TIMESTAMP].max()
     if log_end is None:
         observed_until = last_event
@@ -55,7 +60,7 @@ def churn_labels(events: pd.DataFrame, as_of: object, horizon_days: int = 90, lo
             f"labels would be censored: the window [{start}, {end}) of horizon_days={horizon_days} "
             f"ends after the log does ({observed_until}); use an earlier as_of or a shorter horizon"
         )
-    purchases = events[events[EVENT_TYPE].astype(str) == PURCHASE]
+    purchases = events[events[EVENT_TYPE] == PURCHASE]
     before = purchases.loc[purchases[TIMESTAMP] < start, USER_ID].unique()
     if len(before) == 0:
         raise ValueError(f"events: no purchase before as_of={start}; there is nobody to label")

@@ -6,7 +6,8 @@ Where each piece lives:
   each generated user really likes, for simulations), ``store`` (``load_or_generate``: a parquet cache);
 - real datasets: ``real`` (UCI Online Retail and CDNOW, shipped; MovieLens-100k from a path you give);
 - tables derived from an event log, generated or real: ``customers`` (``customers_as_of``), ``interactions``
-  (``interactions_from_events``, with or without the last timestamp per pair);
+  (``interactions_from_events``, with or without the last timestamp per pair; ``purchase_interactions``, always
+  with it; ``age_in_days`` of each pair, for the models that weigh recency);
 - realism: ``describe`` (``describe_shop`` / ``compare_to_reference``; ``trading_profile`` /
   ``compare_trading_profile`` for weekdays and the season);
 - the trading calendar of a generated shop (prices, promotions, stock-outs, weekday and season): ``trading``.
@@ -20,16 +21,18 @@ from shopcase.data.describe import (
     STATISTICS,
     TOLERANCES,
     TRADING_TOLERANCES,
+    average_order_value,
     compare_to_reference,
     compare_trading_profile,
     describe_shop,
     funnel,
+    order_totals,
     purchases_in_top_categories,
     trading_profile,
 )
 from shopcase.data.generate import Shop, ShopConfig, generate_shop
 from shopcase.data.hidden_truth import GroundTruth
-from shopcase.data.interactions import interactions_from_events, purchase_interactions
+from shopcase.data.interactions import age_in_days, interactions_from_events, purchase_interactions
 from shopcase.data.real import (
     OnlineRetail,
     cdnow_events,
@@ -48,6 +51,8 @@ __all__ = [
     "OnlineRetail",
     "Shop",
     "ShopConfig",
+    "age_in_days",
+    "average_order_value",
     "cdnow_events",
     "compare_to_reference",
     "compare_trading_profile",
@@ -62,6 +67,7 @@ __all__ = [
     "load_or_generate",
     "load_shop",
     "movielens_100k_dir",
+    "order_totals",
     "purchase_interactions",
     "purchases_in_top_categories",
     "save_shop",

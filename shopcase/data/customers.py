@@ -43,12 +43,15 @@ def customers_as_of(events: pd.DataFrame, as_of: object, emails: pd.DataFrame | 
     purchase), revenue and orders in the 30 days before ``as_of`` and in the
     30 days before that. Sorted by ``customer_id``.
     """
-    as_of = as_timestamp(as_of)
-    events = validate_frame(events, EVENTS_COLUMNS, "events")
+    return _customers_as_of(validate_frame(events, EVENTS_COLUMNS, "events"), as_timestamp(as_of), emails)
+
+
+def _customers_as_of(events: pd.DataFrame, as_of: pd.Timestamp, emails: pd.DataFrame | None) -> pd.DataFrame:
+    """``customers_as_of`` on an event log already validated by the caller (each entry point validates once)."""
     past = events[events[TIMESTAMP] < as_of]
     if past.empty:
         raise ValueError(f"events: no event before as_of={as_of.date()}; nothing to describe")
-    kind = past[EVENT_TYPE].astype(str)
+    kind = past[EVENT_TYPE]  # compared with == below: no string copy of a categorical column
     purchases = past[kind == PURCHASE].assign(revenue=lambda f: f[QUANTITY] * f[UNIT_PRICE])
     by_user = past.groupby(USER_ID, sort=True)
     customers = pd.DataFrame({"first_seen_date": by_user[TIMESTAMP].min()})

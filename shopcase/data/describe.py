@@ -17,8 +17,10 @@ from shopcase.schema import (
     ITEM_ID,
     ORDER_ID,
     PURCHASE,
+    QUANTITY,
     SESSION_ID,
     TIMESTAMP,
+    UNIT_PRICE,
     USER_ID,
     VIEW,
 )
@@ -143,6 +145,29 @@ def compare_to_reference(shop: pd.Series, reference: pd.Series) -> pd.DataFrame:
             row |= {"tolerance": "", "within": None, "note": DIFFERENT_ON_PURPOSE.get(name, "")}
         rows.append(row)
     return pd.DataFrame(rows).set_index("statistic")
+
+
+def order_totals(events: pd.DataFrame) -> pd.Series:
+    """Value of every order: sum over its purchase lines of ``quantity x unit_price`` (currency units).
+
+    An order is a distinct (``user_id``, ``order_id``) among purchase lines; views and carts are ignored.
+    Returns a float Series indexed by (``user_id``, ``order_id``), one entry per order. Raises
+    ``ValueError`` on a log without purchase lines.
+    """
+    events = validate_frame(events, EVENTS_COLUMNS, "events")
+    lines = events[events[EVENT_TYPE].astype(str) == PURCHASE]
+    if lines.empty:
+        raise ValueError("events has no purchase lines, so it has no orders")
+    value = lines[QUANTITY].to_numpy(dtype=np.float64) * lines[UNIT_PRICE].to_numpy(dtype=np.float64)
+    return pd.Series(value, index=lines.index).groupby([lines[USER_ID], lines[ORDER_ID]]).sum().rename("order_value")
+
+
+def average_order_value(events: pd.DataFrame) -> float:
+    """Mean value of an order in ``events`` (currency units): every order weighs the same, whatever its size.
+
+    Not the mean over purchase lines (that would weigh a ten-line order ten times). See ``order_totals``.
+    """
+    return float(order_totals(events).mean())
 
 
 def funnel(events: pd.DataFrame) -> pd.DataFrame:

@@ -7,6 +7,9 @@ models that weigh recency need (``Popularity(recency_half_life_days=...)``, ``Re
 - ``interactions_from_events``: every event type weighted (view 1, cart 3, purchase 5 by default);
 - ``purchase_interactions``: purchases only, the strength counting the distinct orders with the item
   (how often it was bought: what "buy again" needs).
+
+``age_in_days`` reads such a table's ``timestamp`` back as each pair's age, in days before the table's
+latest timestamp (never before today), which is how those models weigh recency.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from shopcase.schema import (
     DEFAULT_EVENT_WEIGHTS,
     EVENT_TYPE,
     EVENTS_COLUMNS,
+    INTERACTIONS_COLUMNS,
     ITEM_ID,
     ORDER_ID,
     PURCHASE,
@@ -111,3 +115,32 @@ def purchase_interactions(events: pd.DataFrame, strength: str = "count") -> pd.D
     orders = pairs["orders"].to_numpy(dtype=np.float64)
     rating = {"count": orders, "log1p": np.log1p(orders), "binary": np.ones_like(orders)}[strength]
     return pd.DataFrame({USER_ID: pairs[USER_ID], ITEM_ID: pairs[ITEM_ID], RATING: rating, TIMESTAMP: pairs[TIMESTAMP]})
+
+
+def age_in_days(interactions: pd.DataFrame, needed_by: str) -> np.ndarray:
+    """Days from each row's ``timestamp`` to the latest timestamp in ``interactions`` (never to today).
+
+    Parameters
+    ----------
+    interactions : DataFrame
+        ``user_id, item_id, rating, timestamp``, one row per pair (e.g. ``purchase_interactions``, or
+        ``interactions_from_events(..., with_timestamp=True)``).
+    needed_by : str
+        Who needs the ages, named in the error when the ``timestamp`` column is missing.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_rows,)
+        Ages in days (>= 0), in row order; a refit on the same table gives the same ages.
+
+    Raises ``ValueError`` naming ``needed_by`` when there is no ``timestamp`` column, and on missing or
+    unparseable dates.
+    """
+    if TIMESTAMP not in interactions.columns:
+        raise ValueError(
+            f"{needed_by} needs a 'timestamp' column in interactions (the last interaction of each "
+            f"user-item pair, e.g. from purchase_interactions); it has {list(interactions.columns)}"
+        )
+    schema = {**INTERACTIONS_COLUMNS, TIMESTAMP: "datetime"}
+    stamps = validate_frame(interactions, schema, "interactions", key=[USER_ID, ITEM_ID])[TIMESTAMP]
+    return ((stamps.max() - stamps) / pd.Timedelta(days=1)).to_numpy(dtype=np.float64)

@@ -4,9 +4,12 @@
 ``(train, test, SplitReport)``. ``metrics``: precision, recall, NDCG, MAP (two conventions),
 hit rate and MRR at K, averaged over every user in the truth frame (users without a list
 score 0, never skipped), plus coverage, novelty, intra-list diversity and popularity.
+``intervals``: paired bootstrap over users - ``compare_models`` on ``per_user_scores`` gives every model's
+interval and its gap from a baseline, ``paired_difference`` / ``bootstrap_mean`` one line each.
 """
 
 from shopcase.evaluate.cost import scaling_curve
+from shopcase.evaluate.intervals import Difference, Interval, bootstrap_mean, compare_models, paired_difference
 from shopcase.evaluate.metrics import (
     RANKING_METRICS,
     average_popularity,
@@ -23,21 +26,26 @@ from shopcase.evaluate.metrics import (
     ranking_metrics,
     recall_at_k,
 )
-from shopcase.evaluate.relevance import purchase_truth, share_in_favourite_category
-from shopcase.evaluate.report import business_reading, evaluate_models, metrics_at_ks
+from shopcase.evaluate.relevance import hide_answers, purchase_truth, share_in_favourite_category
+from shopcase.evaluate.report import business_reading, evaluate_models, metrics_at_ks, per_user_scores
 from shopcase.evaluate.splits import SplitReport, leave_last_out, random_split_by_user, temporal_split
 from shopcase.evaluate.tuning import best_params, grid_search, tune_blend_weights
 
 __all__ = [
     "RANKING_METRICS",
+    "Difference",
+    "Interval",
     "SplitReport",
     "average_popularity",
     "best_params",
     "beyond_accuracy_metrics",
+    "bootstrap_mean",
     "business_reading",
     "catalogue_coverage",
+    "compare_models",
     "evaluate_models",
     "grid_search",
+    "hide_answers",
     "hit_rate_at_k",
     "intra_list_diversity",
     "leave_last_out",
@@ -46,7 +54,9 @@ __all__ = [
     "mrr_at_k",
     "ndcg_at_k",
     "novelty",
+    "paired_difference",
     "per_user_metrics",
+    "per_user_scores",
     "precision_at_k",
     "purchase_truth",
     "random_split_by_user",

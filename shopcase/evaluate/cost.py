@@ -15,7 +15,10 @@ import pandas as pd
 from tqdm import tqdm
 
 from shopcase.schema import ITEM_ID, RATING, SEED, USER_ID, K
-from shopcase.validate import require_columns
+from shopcase.validate import check_int, require_columns
+
+FLOAT_BYTES = 8
+"""Bytes of one float64: what every cell of the reference's dense matrices holds."""
 
 MEMORY_SAMPLE_USERS = 100
 """Users recommended for while memory is traced (tracing slows Python loops; fit dominates memory)."""
@@ -72,3 +75,24 @@ def scaling_curve(
             peak = _traced_peak_mb(lambda f=factory, s=sample, d=subset: recommend_all(f().fit(d), s, n))
             rows.append({"model": name, "users": count, "seconds": seconds, "peak_mb": peak})
     return pd.DataFrame(rows)
+
+
+def reference_footprint(user_counts: Sequence[int], n_items: int) -> pd.DataFrame:
+    """MiB the reference design's three dense float64 matrices hold, for each number of users.
+
+    ``user_item_matrix`` is users x items (grows linearly with users), ``user_similarity`` users x users
+    (quadratically) and ``item_similarity`` items x items (fixed). Exact for ``SeedRecommender`` fitted on
+    interactions with that many users and items (tested against its arrays' ``nbytes``), so it extends a
+    measurement to shop sizes too big to fit. Returns one row per count: ``users`` and the three sizes in MiB.
+    """
+    users = np.array([check_int(u, "user_counts") for u in user_counts], dtype=np.float64)
+    n_items = check_int(n_items, "n_items")
+    mib = FLOAT_BYTES / 2**20
+    return pd.DataFrame(
+        {
+            "users": users.astype(np.int64),
+            "user_item_matrix": users * n_items * mib,
+            "user_similarity": users**2 * mib,
+            "item_similarity": np.full(len(users), float(n_items) ** 2 * mib),
+        }
+    )

@@ -70,6 +70,18 @@ RANKING_METRICS: tuple[str, ...] = (
 """Keys of the metric values in :func:`ranking_metrics`' result, in order."""
 
 
+PER_USER_COLUMNS: dict[str, str] = {
+    "precision_at_k": "precision_at_k",
+    "recall_at_k": "recall_at_k",
+    "ndcg_at_k": "ndcg_at_k",
+    "ap_at_k": "map_at_k",
+    "ap_all_relevant_at_k": "map_all_relevant_at_k",
+    "hit_at_k": "hit_rate_at_k",
+    "rr_at_k": "mrr_at_k",
+}
+"""``per_user_metrics`` columns renamed after the metric their mean is (``hit_at_k`` averages to ``hit_rate_at_k``)."""
+
+
 # --- validation ------------------------------------------------------------------
 
 
@@ -205,17 +217,8 @@ def ranking_metrics(recs: pd.DataFrame, truth: pd.DataFrame, k: int) -> dict[str
     ``truth``. An empty ``recs`` is valid: every metric is 0.
     """
     per_user, counts = _ranking_arrays(recs, truth, k)
-    means = {
-        "precision_at_k": per_user["precision_at_k"],
-        "recall_at_k": per_user["recall_at_k"],
-        "ndcg_at_k": per_user["ndcg_at_k"],
-        "map_at_k": per_user["ap_at_k"],
-        "map_all_relevant_at_k": per_user["ap_all_relevant_at_k"],
-        "hit_rate_at_k": per_user["hit_at_k"],
-        "mrr_at_k": per_user["rr_at_k"],
-    }
     result: dict[str, float | int] = dict(counts)
-    result.update({key: float(values.mean()) for key, values in means.items()})
+    result.update({mean: float(per_user[column].mean()) for column, mean in PER_USER_COLUMNS.items()})
     return result
 
 
@@ -461,8 +464,9 @@ def beyond_accuracy_metrics(
     """Every beyond-accuracy metric whose inputs are given, plus the counts behind them.
 
     Always: ``k``, ``n_rec_users`` (users with a row of rank <= k). With ``catalogue``:
-    ``catalogue_coverage``. With ``train``: ``novelty``, ``average_popularity`` and
-    ``n_recs_unseen_in_train`` (top-k rows whose item has no training interaction). With
+    ``catalogue_coverage``. With ``train``: ``novelty``, ``average_popularity``,
+    ``n_recs_unseen_in_train`` (top-k rows, i.e. list slots, whose item has no training interaction)
+    and ``n_items_unseen_in_train`` (how many distinct such items the lists show). With
     ``item_categories``: ``intra_list_diversity`` and ``n_users_short_lists`` (users with
     fewer than 2 items, left out of it). Same definitions and errors as the single functions.
     """
@@ -474,7 +478,9 @@ def beyond_accuracy_metrics(
         user_codes, users_per_item, n_train_users = _train_popularity(recs, train, k)
         result["novelty"] = _per_user_mean(user_codes, _self_information(users_per_item, n_train_users))
         result["average_popularity"] = _per_user_mean(user_codes, users_per_item.astype(float))
-        result["n_recs_unseen_in_train"] = int((users_per_item == 0).sum())
+        unseen = users_per_item == 0
+        result["n_recs_unseen_in_train"] = int(unseen.sum())
+        result["n_items_unseen_in_train"] = int(pd.unique(top[ITEM_ID].to_numpy()[unseen]).size)
     if item_categories is not None:
         result["intra_list_diversity"], result["n_users_short_lists"] = _intra_list(recs, item_categories, k)
     return result

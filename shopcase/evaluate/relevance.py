@@ -39,12 +39,30 @@ def purchase_truth(
     return truth.sort_values([USER_ID, ITEM_ID], ignore_index=True)
 
 
-def share_in_favourite_category(recs: pd.DataFrame, item_category: pd.Series, favourite_category: pd.Series) -> float:
+def hide_answers(interactions: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """``interactions`` without any row whose (user, item) pair is in ``truth``: everything but the answers.
+
+    Built from the *whole* log, this is the training set of a leaky evaluation that keeps the honest task:
+    the model is scored on the same ``truth`` as an honest, past-only model, but learns from everything else
+    the customers did, before and after the test period began (what a random split leaks). Comparing the two
+    measures leakage alone. Rows keep their order and index.
+    """
+    require_columns(interactions, [USER_ID, ITEM_ID], "interactions")
+    require_columns(truth, [USER_ID, ITEM_ID], "truth")
+    answers = pd.MultiIndex.from_frame(truth[[USER_ID, ITEM_ID]])
+    return interactions[~pd.MultiIndex.from_frame(interactions[[USER_ID, ITEM_ID]]).isin(answers)]
+
+
+def share_in_favourite_category(
+    recs: pd.DataFrame, item_category: pd.Series, favourite_category: pd.Series, by_user: bool = False
+) -> float | pd.Series:
     """Share of recommended items in their user's favourite category (a check against hidden truth).
 
     ``item_category`` maps item_id -> category, ``favourite_category`` user_id -> category
-    (e.g. the generated shop's ``users.favourite_category``). Raises ``ValueError`` for items or
-    users missing from those maps.
+    (e.g. the generated shop's ``users.favourite_category``). Returns the share over all rows of ``recs``;
+    with ``by_user=True``, each user's own share instead (a Series indexed by ``user_id``, in order of first
+    appearance), the input of a paired bootstrap over users. Raises ``ValueError`` for items or users missing
+    from those maps.
     """
     require_columns(recs, [USER_ID, ITEM_ID], "recs")
     if recs.empty:
@@ -57,4 +75,7 @@ def share_in_favourite_category(recs: pd.DataFrame, item_category: pd.Series, fa
     ):
         if values.isna().any():
             raise ValueError(f"{name} has no entry for {int(values.isna().sum()):,} recommended rows")
-    return float((item_cat == user_cat).mean())
+    same = pd.Series(item_cat == user_cat, index=recs.index, dtype=float)
+    if by_user:
+        return same.groupby(recs[USER_ID].to_numpy(), sort=False).mean().rename_axis(USER_ID)
+    return float(same.mean())

@@ -7,6 +7,15 @@ raises, so the committed notebooks run from top to bottom. Worked solutions, in 
 call ``.require()`` on each feedback: a solution that stops passing its checker fails ``make test``.
 """
 
-from shopcase.exercises.feedback import CORRECT, NOT_ATTEMPTED, NOT_YET, Feedback, attempted, correct, not_yet
+from shopcase.exercises.feedback import (
+    CORRECT,
+    NOT_ATTEMPTED,
+    NOT_YET,
+    Feedback,
+    attempted,
+    correct,
+    not_yet,
+    number_answer,
+)
 
-__all__ = ["CORRECT", "NOT_ATTEMPTED", "NOT_YET", "Feedback", "attempted", "correct", "not_yet"]
+__all__ = ["CORRECT", "NOT_ATTEMPTED", "NOT_YET", "Feedback", "attempted", "correct", "not_yet", "number_answer"]

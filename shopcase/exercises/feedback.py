@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 
 CORRECT = "correct"
@@ -71,3 +73,17 @@ def attempted(answer: object, exercise: str, what_to_do: str) -> Feedback | None
     if answer is None or answer is Ellipsis:
         return Feedback(exercise, NOT_ATTEMPTED, what_to_do)
     return None
+
+
+def number_answer(answer: object, exercise: str, what_to_do: str) -> tuple[float | None, Feedback | None]:
+    """The answer as a finite float and ``None``, or ``None`` and the feedback to return at once.
+
+    For checkers whose answer is one number: an untouched cell gets "not attempted" with ``what_to_do``; a string,
+    a bool, a list or NaN gets "not yet" saying one number is expected. Use as
+    ``value, fb = number_answer(answer, "02.1", "set answer to ..."); if fb: return fb``.
+    """
+    if (fb := attempted(answer, exercise, what_to_do)) is not None:
+        return None, fb
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real) or not math.isfinite(float(answer)):
+        return None, not_yet(exercise, f"the answer should be one number, got {answer!r} ({type(answer).__name__})")
+    return float(answer), None

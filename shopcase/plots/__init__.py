@@ -4,28 +4,54 @@ One module per topic (``shop``, ``recommend``, ``churn``, ...); every plot is al
 so a notebook writes ``from shopcase import plots`` and ``plots.calibration(...)``.
 """
 
-from shopcase.plots.churn import calibration, churn_timeline, importance
+from shopcase.plots.churn import calibration, churn_timeline, differences, importance, value_comparison
 from shopcase.plots.deployment import latency_histogram, rules_effect
-from shopcase.plots.recommend import metric_lines, scaling_curves, tradeoff
+from shopcase.plots.experiments import (
+    calibration_curve,
+    estimates_with_truth,
+    funnel_steps,
+    power_curve,
+    rejection_rates,
+    sequential_path,
+)
+from shopcase.plots.recommend import metric_lines, metrics_by_k, model_intervals, scaling_curves, tradeoff
 from shopcase.plots.search import click_bias, feature_gain, ndcg_by_kind, ranker_gains
-from shopcase.plots.shop import category_mix, events_over_time, funnel_chart, order_values, popularity_curves
+from shopcase.plots.shop import (
+    category_mix,
+    events_over_time,
+    funnel_chart,
+    order_values,
+    popularity_curves,
+    trading_calendar,
+)
 
 __all__ = [
     "calibration",
+    "calibration_curve",
     "category_mix",
     "churn_timeline",
     "click_bias",
+    "differences",
+    "estimates_with_truth",
     "events_over_time",
     "feature_gain",
     "funnel_chart",
+    "funnel_steps",
     "importance",
     "metric_lines",
+    "metrics_by_k",
+    "model_intervals",
     "ndcg_by_kind",
     "order_values",
     "popularity_curves",
+    "power_curve",
     "ranker_gains",
+    "rejection_rates",
     "scaling_curves",
+    "sequential_path",
     "tradeoff",
+    "trading_calendar",
+    "value_comparison",
     # deployment (notebook 09)
     "latency_histogram",
     "rules_effect",

@@ -13,13 +13,24 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import scipy.sparse as sp
 
-try:  # scipy's own kernel for sparse products, called without its counting pass (see sparse_product)
-    from scipy.sparse._sparsetools import csr_matmat as _csr_matmat
-except ImportError:  # pragma: no cover - a scipy without it: plain `@`
-    _csr_matmat = None
-
 from shopcase.recommend._parallel import ordered_map
 from shopcase.recommend._topn import TINY, _rank_within, keep_top_k, top_k_positions
+
+
+def _load_kernel() -> Callable | None:
+    """scipy's own CSR product kernel (private: ``scipy.sparse._sparsetools``), or None if it is gone.
+
+    ``sparse_product`` calls it without scipy's counting pass; without it, it uses the public ``@``.
+    Both paths give the same bits (tested, as is this fallback when the import fails).
+    """
+    try:
+        from scipy.sparse._sparsetools import csr_matmat
+    except ImportError:
+        return None
+    return csr_matmat
+
+
+_csr_matmat = _load_kernel()
 
 
 def row_norms(matrix: sp.csr_matrix) -> np.ndarray:
@@ -290,13 +301,10 @@ class ItemCosineSimilarMixin:
     shrinkage: float
 
     def _similar(self, item_rows: np.ndarray) -> sp.csr_matrix:
-        base_t = getattr(self, "_users_by_items", None)
-        if base_t is None:  # a model pickled before the attribute existed
-            base_t = self.item_vectors_.T.tocsr()
         return cosine_rows(
             self.item_vectors_[item_rows],
             self.item_norms_[item_rows],
-            base_t,
+            self._users_by_items,
             self.item_norms_,
             float(self.shrinkage),
         )

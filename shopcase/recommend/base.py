@@ -2,14 +2,28 @@
 
 The base does all the common work once: validation, the id <-> index mapping,
 the sparse ``users x items`` matrix, batching users in memory-bounded chunks
-(scored on ``_parallel.WORKERS`` threads, results in order), excluding seen
+(scored on ``n_jobs`` threads, results in order), excluding seen
 items, deterministic top-n (``_topn``; on the stored entries only for models
 with sparse scores) and the cold-start path. A model only
 says how to score a chunk of users (``_score``) and a chunk of items
-(``_similar``).
+(``_similar``), and declares its parameters' constraints (``_parameter_constraints``).
 
-Conventions (tested in ``tests/recommend``):
+Conventions (tested over every model in ``tests/recommend/test_rec_contract.py``):
 
+* scikit-learn's estimator contract: parameters are stored unchanged in ``__init__``;
+  ``fit`` checks every one of them (against the class's ``_parameter_constraints``)
+  and the data before any state changes, learns on a fresh copy and only then
+  replaces the learned state, so a failed ``fit`` leaves the previous fit intact
+  (or the model unfitted: ``NotFittedError``). ``clone``, ``get_params`` and
+  ``set_params`` work.
+* Ids: each id column holds one kind of id, numbers or strings (a column mixing
+  them is refused at ``fit``). Requests must be of the kind the model was fitted
+  on: ``recommend(["1"])`` on integer user ids raises ``ValueError`` naming both
+  kinds (it could only ever match nobody). Numbers are compared by value, so
+  ``1``, ``np.int32(1)``, ``np.int64(1)`` and ``1.0`` are the same id.
+* Threads: ``n_jobs`` as in scikit-learn: ``None`` is 1 (or, for a part of a
+  composite, the composite's threads), ``-1`` every CPU, ``-2`` all but one.
+  Results never depend on it (nor on ``chunk_rows``).
 * Scores are float64. ``recommend`` returns ``user_id, item_id, score, rank``
   (``rank`` 1 = best), users in request order; ties are broken by item index,
   i.e. by the sorted item id, lower first.
@@ -36,10 +50,20 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from shopcase.recommend._parallel import ordered_map
+from shopcase.recommend._parallel import effective_threads, ordered_map, thread_scope
 from shopcase.recommend._topn import TINY, top_n_csr, top_n_dense
 from shopcase.schema import INTERACTIONS_COLUMNS, ITEM_ID, RANK, RATING, SCORE, SIMILAR_ITEM_ID, USER_ID, K
-from shopcase.validate import as_id_index, check_int, validate_frame
+from shopcase.validate import (
+    Constraint,
+    Integer,
+    NJobs,
+    as_id_index,
+    check_id_kinds_match,
+    check_int,
+    check_params,
+    check_single_id_kind,
+    validate_frame,
+)
 
 CHUNK_CELLS: int = 5_000_000
 """Dense cells per chunk of scores: 40 MB of float64; top-n temporaries bring the peak to ~150 MB."""
@@ -49,7 +73,7 @@ METHODS: tuple[str, ...] = ("collaborative", "content", "hybrid")
 
 
 def _sorted_unique(values: pd.Series | pd.Index) -> pd.Index:
-    """Unique ids sorted (first-seen order if the ids do not sort, e.g. mixed str and int)."""
+    """Unique ids sorted (first-seen order for ids of one kind that do not sort)."""
     index = pd.Index(pd.unique(values), tupleize_cols=False)
     try:
         return index.sort_values()
@@ -57,15 +81,9 @@ def _sorted_unique(values: pd.Series | pd.Index) -> pd.Index:
         return index
 
 
-def _empty_frame(columns: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns[:2]})
-    frame[columns[2]] = pd.Series([], dtype=np.float64)
-    frame[columns[3]] = pd.Series([], dtype=np.int64)
-    return frame
-
-
 def validate_interactions(interactions: pd.DataFrame) -> pd.DataFrame:
-    """``validate_frame`` for ``user_id, item_id, rating`` (one row per pair), plus ratings > 0."""
+    """``validate_frame`` for ``user_id, item_id, rating`` (one row per pair), plus ratings > 0 and
+    each id column holding one kind of id (``check_single_id_kind``)."""
     frame = validate_frame(interactions, INTERACTIONS_COLUMNS, "interactions", key=[USER_ID, ITEM_ID])
     n_zero = int((frame[RATING] == 0).sum())
     if n_zero:
@@ -73,6 +91,8 @@ def validate_interactions(interactions: pd.DataFrame) -> pd.DataFrame:
             f"interactions: column 'rating' has {n_zero:,} of {len(frame):,} rows equal to 0; "
             "strengths must be > 0 (drop those rows)"
         )
+    for column in (USER_ID, ITEM_ID):
+        check_single_id_kind(frame[column], f"interactions: column {column!r}")
     return frame
 
 
@@ -83,10 +103,19 @@ class BaseRecommender(BaseEstimator, ABC):
     arrays), ``user_index_``, ``item_index_`` (``pd.Index`` lookups id -> row),
     ``user_items_`` (``scipy.sparse.csr_matrix`` users x items, float64
     strengths), ``item_popularity_`` (summed strength per item, shape ``n_items``).
-    Subclasses take a ``chunk_rows`` parameter: rows scored at once (``None``
-    sizes chunks so that one dense chunk holds at most ``CHUNK_CELLS`` cells).
+    Every model takes ``chunk_rows`` (rows scored at once; ``None`` sizes chunks so
+    that one dense chunk holds at most ``CHUNK_CELLS`` cells) and ``n_jobs``
+    (threads, see the module docstring; each holds one chunk, so memory grows with it).
+
+    A subclass declares its own parameters in ``_parameter_constraints`` (merged with
+    its bases'; every ``__init__`` parameter needs one) and may check combinations of
+    them in ``_check_param_combinations``; both run before ``fit`` changes anything.
     """
 
+    _parameter_constraints: ClassVar[dict[str, Constraint]] = {
+        "chunk_rows": Integer(low=1, optional=True),
+        "n_jobs": NJobs(),
+    }
     _positive_only: ClassVar[bool] = True
     """True: a score <= 0 means "no evidence" and the item is not returned."""
     _kind: ClassVar[str] = "collaborative"
@@ -97,23 +126,62 @@ class BaseRecommender(BaseEstimator, ABC):
     entries only (``top_n_csr``), without densifying chunks to ``n_items`` columns."""
 
     chunk_rows: int | None
+    n_jobs: int | None
+
+    # --- parameters --------------------------------------------------------------------
+    @classmethod
+    def _constraints(cls) -> dict[str, Constraint]:
+        """Every parameter's constraint: the class's ``_parameter_constraints`` over its bases'."""
+        merged: dict[str, Constraint] = {}
+        for klass in reversed(cls.__mro__):
+            merged.update(vars(klass).get("_parameter_constraints", {}))
+        return merged
+
+    def _check_params(self) -> dict[str, object]:
+        """Check every parameter (``ValueError`` naming the first bad one); return the checked values."""
+        params = check_params(self.get_params(deep=False), self._constraints(), type(self).__name__)
+        self._check_param_combinations(params)
+        return params
+
+    def _check_param_combinations(self, params: dict[str, object]) -> None:
+        """Rules that tie parameters together (each one alone is checked already); none by default."""
+
+    def _param(self, name: str) -> object:
+        """One parameter, checked against its constraint (for parameters read after ``fit``, e.g. chunk_rows)."""
+        return self._constraints()[name].check(getattr(self, name), name)
+
+    def _threads(self) -> int:
+        return effective_threads(self._param("n_jobs"))
 
     # --- fitting -----------------------------------------------------------------
     def fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None = None) -> Self:
         """Learn from ``interactions`` (``user_id, item_id, rating``; rating > 0, one row per pair).
 
         ``item_features`` is the catalogue, used by models that need it (ContentBased,
-        Hybrid with one). Raises ``ValueError`` on bad input. Returns ``self``.
+        Hybrid with one). Raises ``ValueError`` on bad parameters or input, before any
+        state changes: the learned state is replaced only once the new fit has succeeded.
+        Returns ``self``.
         """
-        frame = validate_interactions(interactions)
-        if self.chunk_rows is not None:
-            check_int(self.chunk_rows, "chunk_rows")
+        self._check_params()
+        frame = self._prepare_interactions(validate_interactions(interactions))
+        staged = type(self)(**self.get_params(deep=False))  # learns from scratch: nothing leaks from a past fit
+        with thread_scope(self._threads()):
+            staged._learn(frame, item_features)
+        self._adopt(staged)
+        return self
+
+    def _prepare_interactions(self, interactions: pd.DataFrame) -> pd.DataFrame:
+        """The validated interactions the model learns from (``TimeDecayed`` decays the strengths)."""
+        return interactions
+
+    def _learn(self, frame: pd.DataFrame, item_features: pd.DataFrame | None) -> None:
+        """Map ids, build ``user_items_``, then ``_fit``: run on a fresh copy, never on a fitted model."""
         catalogue_ids = self._catalogue_item_ids(item_features)
-        items = (
-            frame[ITEM_ID]
-            if catalogue_ids is None
-            else pd.concat([frame[ITEM_ID], pd.Series(catalogue_ids)], ignore_index=True)
-        )
+        items = frame[ITEM_ID]
+        if catalogue_ids is not None:
+            check_single_id_kind(catalogue_ids, "item_features: column 'item_id'")
+            check_id_kinds_match(catalogue_ids, items, "item_features' item_id vs interactions' item_id")
+            items = pd.concat([items, pd.Series(catalogue_ids)], ignore_index=True)
         self.user_index_ = _sorted_unique(frame[USER_ID])
         self.item_index_ = _sorted_unique(items)
         self.user_ids_ = self.user_index_.to_numpy()
@@ -126,7 +194,15 @@ class BaseRecommender(BaseEstimator, ABC):
         )
         self.item_popularity_ = np.asarray(self.user_items_.sum(axis=0), dtype=np.float64).ravel()
         self._fit(frame, item_features)
-        return self
+
+    def _adopt(self, staged: BaseRecommender) -> None:
+        """Replace this model's learned state by ``staged``'s in one step (parameters stay as they are)."""
+        params = set(self._get_param_names())
+        learned = {key: value for key, value in vars(staged).items() if key not in params}
+        state = vars(self)
+        for key in [key for key in state if key not in params]:
+            del state[key]
+        state.update(learned)
 
     def _catalogue_item_ids(self, item_features: pd.DataFrame | None) -> pd.Series | None:
         """Item ids known from the catalogue beyond those in the interactions (None: ignore it)."""
@@ -158,8 +234,9 @@ class BaseRecommender(BaseEstimator, ABC):
         return self.n_items_
 
     def _chunk_size(self) -> int:
-        if self.chunk_rows is not None:
-            return check_int(self.chunk_rows, "chunk_rows")
+        chunk_rows = self._param("chunk_rows")
+        if chunk_rows is not None:
+            return chunk_rows
         return max(1, CHUNK_CELLS // max(1, self._row_width()))
 
     def _chunks(self, rows: np.ndarray) -> Iterable[np.ndarray]:
@@ -234,10 +311,12 @@ class BaseRecommender(BaseEstimator, ABC):
         ``user_ids`` is a list-like of unique ids (a single id is accepted too).
         Users are processed in chunks; unknown users get the popularity ranking.
         ``exclude_seen`` drops items the user interacted with in the training data.
+        Ids of another kind than the fitted ones (strings for integer ids) raise ``ValueError``.
         """
         check_is_fitted(self)
         n = check_int(n, "n")
         users = as_id_index(user_ids, "user_ids")
+        check_id_kinds_match(users, self.user_index_, "user_ids vs the user ids seen at fit", every=True)
         rows = self.user_index_.get_indexer(users)
         known = np.flatnonzero(rows >= 0)
 
@@ -245,7 +324,8 @@ class BaseRecommender(BaseEstimator, ABC):
             pos, col, score, rank = self._top_n_rows(rows[chunk], n, exclude_seen)
             return chunk[pos], col, score, rank
 
-        parts = list(ordered_map(top, self._chunks(known)))
+        with thread_scope(self._threads()):
+            parts = list(ordered_map(top, self._chunks(known)))
         cold = np.flatnonzero(rows < 0)
         if len(cold):
             scores = np.array(self._cold_start_scores(), dtype=np.float64)[None, :]
@@ -264,11 +344,12 @@ class BaseRecommender(BaseEstimator, ABC):
     def similar_items(self, item_ids: Iterable[object], n: int = K) -> pd.DataFrame:
         """Top-``n`` most similar other items: DataFrame ``item_id, similar_item_id, score, rank``.
 
-        Raises ``ValueError`` naming any item the model does not know.
+        Raises ``ValueError`` naming any item the model does not know, and on ids of another kind.
         """
         check_is_fitted(self)
         n = check_int(n, "n")
         items = as_id_index(item_ids, "item_ids")
+        check_id_kinds_match(items, self.item_index_, "item_ids vs the item ids seen at fit", every=True)
         rows = self.item_index_.get_indexer(items)
         if (rows < 0).any():
             unknown = items[rows < 0][:10].tolist()
@@ -278,7 +359,8 @@ class BaseRecommender(BaseEstimator, ABC):
             pos, col, score, rank = self._top_n_similar(rows[chunk], n)
             return chunk[pos], col, score, rank
 
-        parts = list(ordered_map(top, self._chunks(np.arange(len(rows)))))
+        with thread_scope(self._threads()):
+            parts = list(ordered_map(top, self._chunks(np.arange(len(rows)))))
         return self._assemble(items, parts, [ITEM_ID, SIMILAR_ITEM_ID, SCORE, RANK])
 
     def recommend_for_user(
@@ -296,8 +378,12 @@ class BaseRecommender(BaseEstimator, ABC):
         return self.recommend([user_id], n=n_recommendations)[ITEM_ID].tolist()
 
     def _assemble(self, keys: pd.Index, parts: list[tuple], columns: list[str]) -> pd.DataFrame:
-        if not parts or sum(len(p[0]) for p in parts) == 0:
-            return _empty_frame(columns)
+        """The result frame from per-chunk ``(position in keys, item index, score, rank)`` arrays.
+
+        Id columns keep the dtype of the requested and fitted ids, also when the frame is empty.
+        """
+        empty = np.zeros(0, dtype=np.int64)
+        parts = [*parts, (empty, empty, np.zeros(0), empty)]
         pos, col, score, rank = (np.concatenate(a) for a in zip(*parts, strict=True))
         step, rank_step = np.diff(pos), np.diff(rank)
         if ((step < 0) | ((step == 0) & (rank_step <= 0))).any():  # chunks come in order; cold-start users last

@@ -13,7 +13,7 @@ from sklearn.preprocessing import KBinsDiscretizer, OneHotEncoder, normalize
 
 from shopcase.recommend.base import BaseRecommender
 from shopcase.schema import BRAND, CATEGORY, ITEM_ID, PRICE, TITLE
-from shopcase.validate import check_int, validate_frame
+from shopcase.validate import InstanceOf, Integer, SequenceOf, validate_frame
 
 
 class ContentBased(BaseRecommender):
@@ -41,6 +41,12 @@ class ContentBased(BaseRecommender):
 
     _kind = "content"
     _sparse_scores = True
+    _parameter_constraints = {
+        "text_column": InstanceOf(str, "a column name", optional=True),
+        "categorical_columns": SequenceOf(InstanceOf(str, "a column name"), optional=True, single=True),
+        "numeric_column": InstanceOf(str, "a column name", optional=True),
+        "n_price_bands": Integer(low=2),
+    }
 
     def __init__(
         self,
@@ -49,12 +55,18 @@ class ContentBased(BaseRecommender):
         numeric_column: str | None = PRICE,
         n_price_bands: int = 5,
         chunk_rows: int | None = None,
+        n_jobs: int | None = None,
     ) -> None:
         self.text_column = text_column
         self.categorical_columns = categorical_columns
         self.numeric_column = numeric_column
         self.n_price_bands = n_price_bands
         self.chunk_rows = chunk_rows
+        self.n_jobs = n_jobs
+
+    def _check_param_combinations(self, params: dict[str, object]) -> None:
+        if params["text_column"] is None and not params["categorical_columns"] and params["numeric_column"] is None:
+            raise ValueError("ContentBased: configure at least one of text, categorical or numeric columns")
 
     def _catalogue(self, item_features: pd.DataFrame | None) -> pd.DataFrame:
         if item_features is None:
@@ -66,8 +78,6 @@ class ContentBased(BaseRecommender):
             schema[column] = CATEGORY
         if self.numeric_column is not None:
             schema[self.numeric_column] = "number"
-        if len(schema) == 1:
-            raise ValueError("ContentBased: configure at least one of text, categorical or numeric columns")
         return validate_frame(item_features, schema, "item_features", key=[ITEM_ID])
 
     def _categorical(self) -> list[str]:
@@ -90,9 +100,7 @@ class ContentBased(BaseRecommender):
             blocks.append(onehot.fit_transform(catalogue[columns].astype(str)))
             names += list(onehot.get_feature_names_out(columns))
         if self.numeric_column is not None:
-            bands = check_int(self.n_price_bands, "n_price_bands")
-            if bands < 2:
-                raise ValueError(f"n_price_bands must be >= 2 (numeric_column=None skips price), got {bands}")
+            bands = int(self.n_price_bands)
             price = catalogue[[self.numeric_column]].to_numpy(dtype=np.float64)
             n_distinct = len(np.unique(price))
             if n_distinct >= 2:

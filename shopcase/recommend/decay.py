@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Self
-
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import clone
 
-from shopcase.recommend.base import BaseRecommender, validate_interactions
-from shopcase.recommend.repeat import age_in_days
+from shopcase.data.interactions import age_in_days
+from shopcase.recommend.base import BaseRecommender
+from shopcase.recommend.composite import RECOMMENDER
 from shopcase.schema import RATING
-from shopcase.validate import check_bool, check_number
+from shopcase.validate import Flag, Number
 
 MIN_STRENGTH: float = 1e-300
 """Floor of a decayed strength: a very old interaction keeps a tiny weight instead of becoming 0."""
@@ -32,6 +31,11 @@ class TimeDecayed(BaseRecommender):
     """
 
     _positive_only = False
+    _parameter_constraints = {
+        "model": RECOMMENDER,
+        "half_life_days": Number(low=0, low_inclusive=False),
+        "binary": Flag(),
+    }
 
     def __init__(
         self,
@@ -39,23 +43,24 @@ class TimeDecayed(BaseRecommender):
         half_life_days: float = 90.0,
         binary: bool = False,
         chunk_rows: int | None = None,
+        n_jobs: int | None = None,
     ) -> None:
         self.model = model
         self.half_life_days = half_life_days
         self.binary = binary
         self.chunk_rows = chunk_rows
+        self.n_jobs = n_jobs
 
-    def fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None = None) -> Self:
-        """Decay the strengths, then fit as ``BaseRecommender.fit``; needs a ``timestamp`` column."""
-        if not isinstance(self.model, BaseRecommender):
-            raise ValueError(f"TimeDecayed model must be a shopcase recommender, got {type(self.model).__name__}")
-        check_bool(self.binary, "binary")
-        half_life = check_number(self.half_life_days, "half_life_days", low=0, low_inclusive=False)
-        frame = validate_interactions(interactions)
-        age = age_in_days(frame, "TimeDecayed")
-        strength = np.ones(len(frame)) if self.binary else frame[RATING].to_numpy(dtype=np.float64)
-        decayed = np.maximum(strength * 0.5 ** (age / half_life), MIN_STRENGTH)
-        return super().fit(frame.assign(rating=decayed), item_features)
+    @property
+    def _kind(self) -> str:  # the wrapped model's reference method, read from the parameter, never stored
+        return self.model._kind if isinstance(self.model, BaseRecommender) else BaseRecommender._kind
+
+    def _prepare_interactions(self, interactions: pd.DataFrame) -> pd.DataFrame:
+        """The decayed strengths (needs a ``timestamp`` column)."""
+        age = age_in_days(interactions, "TimeDecayed")
+        strength = np.ones(len(interactions)) if self.binary else interactions[RATING].to_numpy(dtype=np.float64)
+        decayed = np.maximum(strength * 0.5 ** (age / float(self.half_life_days)), MIN_STRENGTH)
+        return interactions.assign(**{RATING: decayed})
 
     def _catalogue_item_ids(self, item_features: pd.DataFrame | None) -> pd.Series | None:
         return self.model._catalogue_item_ids(item_features)
@@ -63,7 +68,6 @@ class TimeDecayed(BaseRecommender):
     def _fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None) -> None:
         self.decayed_ = interactions[RATING].to_numpy(dtype=np.float64)
         self.model_ = clone(self.model).fit(interactions, item_features)
-        self._kind = self.model_._kind
 
     # Everything is the fitted model's: same users and items (same frame), so rows and columns agree.
     def _row_width(self) -> int:

@@ -7,7 +7,7 @@ import pandas as pd
 import scipy.linalg
 
 from shopcase.recommend.base import BaseRecommender
-from shopcase.validate import check_int, check_number
+from shopcase.validate import Integer, Number
 
 
 class EASE(BaseRecommender):
@@ -24,15 +24,18 @@ class EASE(BaseRecommender):
     """
 
     _positive_only = False
+    _parameter_constraints = {"l2": Number(low=0, low_inclusive=False), "max_items": Integer(low=1)}
 
-    def __init__(self, l2: float = 500.0, max_items: int = 25_000, chunk_rows: int | None = None) -> None:
+    def __init__(
+        self, l2: float = 500.0, max_items: int = 25_000, chunk_rows: int | None = None, n_jobs: int | None = None
+    ) -> None:
         self.l2 = l2
         self.max_items = max_items
         self.chunk_rows = chunk_rows
+        self.n_jobs = n_jobs
 
     def _fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None) -> None:
-        l2 = check_number(self.l2, "l2", low=0, low_inclusive=False)
-        max_items = check_int(self.max_items, "max_items")
+        l2, max_items = float(self.l2), int(self.max_items)  # checked by the base
         if self.n_items_ > max_items:
             raise ValueError(
                 f"EASE builds a dense items x items matrix; {self.n_items_:,} items exceed "

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Self
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 from scipy.stats import rankdata
-from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
 from shopcase.recommend.base import METHODS, BaseRecommender
-from shopcase.validate import check_number
+from shopcase.recommend.composite import RECOMMENDER, CompositeRecommender
+from shopcase.validate import Choice, Number, SequenceOf
 
 STRATEGIES: tuple[str, ...] = ("blend", "alternate")
 NORMALISATIONS: tuple[str, ...] = ("minmax", "rank")
@@ -55,7 +53,7 @@ def _interleave(first: Sequence[int], second: Sequence[int], n: int) -> list[int
     return combined[:n]
 
 
-class Hybrid(BaseRecommender):
+class Hybrid(CompositeRecommender):
     """Combine already-constructed models (each is cloned and fitted in ``fit``; see ``models_``).
 
     ``strategy='blend'``: each model's candidate scores (seen items removed) are
@@ -68,12 +66,23 @@ class Hybrid(BaseRecommender):
     models' items (a content model knows catalogue items nobody bought yet).
     Unknown users get popularity, as in every model.
 
+    The weights used are the learned ``weights_`` (copied from ``weights`` at fit);
+    ``with_weights(w)`` gives a re-weighted copy sharing the fitted models, for tuning.
+
     ``recommend_for_user(..., method='collaborative'|'content'|'hybrid')`` keeps
     the reference API: the first collaborative model, the content model, or this blend.
+
+    Learned: ``models_`` (the fitted clones, also ``parts_``), ``item_maps_``, ``weights_``.
     """
 
     _positive_only = False
     _kind = "hybrid"
+    _parameter_constraints = {
+        "models": SequenceOf(RECOMMENDER, min_len=1),
+        "weights": SequenceOf(Number(low=0), optional=True),
+        "strategy": Choice(STRATEGIES),
+        "normalisation": Choice(NORMALISATIONS),
+    }
 
     def __init__(
         self,
@@ -82,65 +91,45 @@ class Hybrid(BaseRecommender):
         strategy: str = "blend",
         normalisation: str = "minmax",
         chunk_rows: int | None = None,
+        n_jobs: int | None = None,
     ) -> None:
         self.models = models
         self.weights = weights
         self.strategy = strategy
         self.normalisation = normalisation
         self.chunk_rows = chunk_rows
+        self.n_jobs = n_jobs
 
-    def _checked_weights(self) -> np.ndarray:
-        """Validate the set-up; return the weights (shape ``len(models)``)."""
-        models = self.models
-        if not isinstance(models, (list, tuple)) or not models:
-            raise ValueError("Hybrid needs a non-empty list of models")
-        for model in models:
-            if not isinstance(model, BaseRecommender):
-                raise ValueError(f"Hybrid models must be shopcase recommenders, got {type(model).__name__}")
-        if self.strategy not in STRATEGIES:
-            raise ValueError(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}")
-        if self.normalisation not in NORMALISATIONS:
-            raise ValueError(f"normalisation must be one of {NORMALISATIONS}, got {self.normalisation!r}")
-        if self.strategy == "alternate" and len(models) < 2:
+    def _check_param_combinations(self, params: dict[str, object]) -> None:
+        models, weights = params["models"], params["weights"]
+        if params["strategy"] == "alternate" and len(models) < 2:
             raise ValueError("strategy='alternate' needs at least two models")
-        if self.weights is None:
-            return np.ones(len(models))
-        weights = list(self.weights)
-        if len(weights) != len(models):
-            raise ValueError(f"weights has {len(weights)} values for {len(models)} models")
-        weights = np.array([check_number(w, "each weight", low=0) for w in weights])
-        if weights.sum() == 0:
-            raise ValueError("weights are all zero")
-        return weights
+        if weights is not None:
+            if len(weights) != len(models):
+                raise ValueError(f"weights has {len(weights)} values for {len(models)} models")
+            if sum(weights) == 0:
+                raise ValueError("weights are all zero")
 
-    def fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None = None) -> Self:
-        """Fit a clone of every model on the same data; see ``BaseRecommender.fit``."""
-        self._checked_weights()
-        return super().fit(interactions, item_features)
+    def _parts(self) -> list[BaseRecommender]:
+        return list(self.models)
 
-    def _catalogue_item_ids(self, item_features: pd.DataFrame | None) -> pd.Series | None:
-        known = [m._catalogue_item_ids(item_features) for m in self.models]
-        known = [pd.Series(ids) for ids in known if ids is not None]
-        return pd.concat(known, ignore_index=True) if known else None
+    def _weights_from(self, params: Mapping[str, object]) -> np.ndarray:
+        weights = params["weights"]
+        return np.ones(len(params["models"])) if weights is None else np.asarray(weights, dtype=np.float64)
 
-    def _fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None) -> None:
-        self.models_ = [clone(m).fit(interactions, item_features) for m in self.models]
-        # Every model saw the same interactions, so user rows agree; items map into the union.
-        self.item_maps_ = [self.item_index_.get_indexer(m.item_index_) for m in self.models_]
+    def _weight_params(self, weights: Sequence[float]) -> dict[str, object]:
+        return {"weights": weights}
 
-    def _row_width(self) -> int:
-        # A blend holds its total, the candidate mask, one model's scores and normalisation
-        # temporaries (~3 arrays of n_items), and each model's own chunk must stay in budget too.
-        return max([3 * self.n_items_] + [m._row_width() for m in self.models_])
+    @property
+    def models_(self) -> list[BaseRecommender]:
+        """The fitted clones of ``models``, in order (``parts_``)."""
+        return self.parts_
 
-    def _blend(self, per_model: Iterable[np.ndarray | None], n_rows: int) -> np.ndarray:
-        """Weighted sum of normalised candidate scores in this model's item space; ``-inf`` = none.
-
-        ``per_model`` is consumed lazily, so only one model's chunk of scores is alive at a time.
-        """
+    def _combine(self, per_part: Iterable[np.ndarray | None], n_rows: int) -> np.ndarray:
+        """Weighted sum of normalised candidate scores in this model's item space; ``-inf`` = none."""
         total = np.zeros((n_rows, self.n_items_))
         candidate = np.zeros((n_rows, self.n_items_), dtype=bool)
-        for scores, weight, cols in zip(per_model, self._checked_weights(), self.item_maps_, strict=True):
+        for scores, weight, cols in zip(per_part, self.weights_, self.item_maps_, strict=True):
             if scores is None:
                 continue
             total[:, cols] += weight * normalise_rows(scores, self.normalisation)
@@ -150,32 +139,7 @@ class Hybrid(BaseRecommender):
 
     def _chunk_scores(self, user_rows: np.ndarray, exclude_seen: bool) -> np.ndarray:
         # Seen items are removed inside each model first, so normalisation only sees real candidates.
-        weights = self._checked_weights()
-        per_model = (
-            m._chunk_scores(user_rows, exclude_seen) if w > 0 else None
-            for m, w in zip(self.models_, weights, strict=True)
-        )
-        return self._blend(per_model, len(user_rows))
-
-    def _score(self, user_rows: np.ndarray) -> np.ndarray:
-        return self._chunk_scores(user_rows, exclude_seen=False)
-
-    def _similar(self, item_rows: np.ndarray) -> np.ndarray:
-        ids = self.item_index_.take(item_rows)
-
-        def per_model() -> Iterator[np.ndarray | None]:
-            for model, weight in zip(self.models_, self._checked_weights(), strict=True):
-                if weight == 0:
-                    yield None
-                    continue
-                sub_rows = model.item_index_.get_indexer(ids)
-                scores = np.full((len(item_rows), model.n_items_), -np.inf)
-                known = sub_rows >= 0  # an item a model does not know gets no opinion from it
-                if known.any():
-                    scores[known] = model._similar_scores(sub_rows[known])
-                yield scores
-
-        return self._blend(per_model(), len(item_rows))
+        return self._combine(self._part_scores(user_rows, exclude_seen), len(user_rows))
 
     def _top_n_rows(
         self, user_rows: np.ndarray, n: int, exclude_seen: bool

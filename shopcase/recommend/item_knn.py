@@ -15,7 +15,7 @@ from shopcase.recommend._similarity import (
     tfidf_weight,
 )
 from shopcase.recommend.base import CHUNK_CELLS, BaseRecommender
-from shopcase.validate import check_int, check_number
+from shopcase.validate import Choice, Integer, Number
 
 WEIGHTINGS: tuple[str | None, ...] = (None, "bm25", "tfidf")
 
@@ -40,6 +40,13 @@ class ItemKNN(ItemCosineSimilarMixin, BaseRecommender):
     """
 
     _sparse_scores = True
+    _parameter_constraints = {
+        "k_neighbors": Integer(low=1),
+        "shrinkage": Number(low=0),
+        "weighting": Choice(WEIGHTINGS),
+        "bm25_k1": Number(low=0),
+        "bm25_b": Number(low=0, high=1),
+    }
 
     def __init__(
         self,
@@ -49,6 +56,7 @@ class ItemKNN(ItemCosineSimilarMixin, BaseRecommender):
         bm25_k1: float = 1.2,
         bm25_b: float = 0.75,
         chunk_rows: int | None = None,
+        n_jobs: int | None = None,
     ) -> None:
         self.k_neighbors = k_neighbors
         self.shrinkage = shrinkage
@@ -56,21 +64,15 @@ class ItemKNN(ItemCosineSimilarMixin, BaseRecommender):
         self.bm25_k1 = bm25_k1
         self.bm25_b = bm25_b
         self.chunk_rows = chunk_rows
+        self.n_jobs = n_jobs
 
     def _fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None) -> None:
-        k = check_int(self.k_neighbors, "k_neighbors")
-        shrinkage = check_number(self.shrinkage, "shrinkage", low=0)
-        if self.weighting not in WEIGHTINGS:
-            raise ValueError(f"weighting must be one of {WEIGHTINGS}, got {self.weighting!r}")
+        k, shrinkage = int(self.k_neighbors), float(self.shrinkage)  # checked by the base
         items = self.user_items_.T.tocsr()
         if self.weighting == "tfidf":
             items = tfidf_weight(items)
         elif self.weighting == "bm25":
-            k1 = check_number(self.bm25_k1, "bm25_k1", low=0)
-            b = check_number(self.bm25_b, "bm25_b", low=0)
-            if b > 1:
-                raise ValueError(f"bm25_b must be in [0, 1], got {self.bm25_b!r}")
-            items = bm25_weight(items, k1, b)
+            items = bm25_weight(items, float(self.bm25_k1), float(self.bm25_b))
         norms = row_norms(items)
         # users x items with the (weighted) values: the right-hand side of every item-item product.
         users_by_items = self.user_items_ if self.weighting is None else items.T.tocsr()
@@ -84,7 +86,7 @@ class ItemKNN(ItemCosineSimilarMixin, BaseRecommender):
 
         A quarter of ``CHUNK_CELLS`` (10 MB dense): at 20k items this measured as fast as
         full-size blocks (the block stays in cache) with ~100 MB less peak memory, as up
-        to ``WORKERS + 2`` blocks are alive at once.
+        to ``n_jobs + 2`` blocks are alive at once.
         """
         if self.chunk_rows is not None:
             return int(self.chunk_rows)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from shopcase.data.interactions import age_in_days
 from shopcase.recommend.base import BaseRecommender
-from shopcase.schema import INTERACTIONS_COLUMNS, ITEM_ID, RATING, TIMESTAMP, USER_ID
-from shopcase.validate import check_number, validate_frame
+from shopcase.schema import ITEM_ID, RATING
+from shopcase.validate import Number
 
 
 class Popularity(BaseRecommender):
@@ -25,27 +26,22 @@ class Popularity(BaseRecommender):
 
     _positive_only = False
     _kind = "popularity"
+    _parameter_constraints = {"recency_half_life_days": Number(low=0, low_inclusive=False, optional=True)}
 
-    def __init__(self, recency_half_life_days: float | None = None, chunk_rows: int | None = None) -> None:
+    def __init__(
+        self, recency_half_life_days: float | None = None, chunk_rows: int | None = None, n_jobs: int | None = None
+    ) -> None:
         self.recency_half_life_days = recency_half_life_days
         self.chunk_rows = chunk_rows
+        self.n_jobs = n_jobs
 
     def _fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None) -> None:
         if self.recency_half_life_days is None:
             self.scores_ = self.item_popularity_.copy()
             return
-        half_life = check_number(self.recency_half_life_days, "recency_half_life_days", low=0, low_inclusive=False)
-        if TIMESTAMP not in interactions.columns:
-            raise ValueError(
-                "recency_half_life_days needs a 'timestamp' column in interactions; "
-                f"it has {list(interactions.columns)}"
-            )
-        schema = {**INTERACTIONS_COLUMNS, TIMESTAMP: "datetime"}
-        frame = validate_frame(interactions, schema, "interactions", key=[USER_ID, ITEM_ID])
-        stamps = frame[TIMESTAMP]
-        age_days = ((stamps.max() - stamps) / pd.Timedelta(days=1)).to_numpy(dtype=np.float64)
-        weight = frame[RATING].to_numpy(dtype=np.float64) * 0.5 ** (age_days / half_life)
-        cols = self.item_index_.get_indexer(frame[ITEM_ID])
+        age_days = age_in_days(interactions, "Popularity with recency_half_life_days")
+        weight = interactions[RATING].to_numpy(dtype=np.float64) * 0.5 ** (age_days / self.recency_half_life_days)
+        cols = self.item_index_.get_indexer(interactions[ITEM_ID])
         self.scores_ = np.bincount(cols, weights=weight, minlength=self.n_items_).astype(np.float64)
 
     def _score(self, user_rows: np.ndarray) -> np.ndarray:

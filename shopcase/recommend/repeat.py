@@ -8,31 +8,22 @@ likely repeats.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.base import clone
 
+from shopcase.data.interactions import age_in_days
 from shopcase.recommend.base import BaseRecommender
+from shopcase.recommend.composite import OPTIONAL_RECOMMENDER, CompositeRecommender
 from shopcase.recommend.ease import EASE
-from shopcase.schema import INTERACTIONS_COLUMNS, ITEM_ID, RATING, TIMESTAMP, USER_ID
-from shopcase.validate import check_number, validate_frame
+from shopcase.schema import ITEM_ID, RATING, USER_ID
+from shopcase.validate import Number, SequenceOf
 
-
-def age_in_days(interactions: pd.DataFrame, needed_by: str) -> np.ndarray:
-    """Days from each row's ``timestamp`` to the latest timestamp in ``interactions`` (never to today).
-
-    Raises ``ValueError`` naming ``needed_by`` when there is no ``timestamp`` column, and on
-    missing or unparseable dates.
-    """
-    if TIMESTAMP not in interactions.columns:
-        raise ValueError(
-            f"{needed_by} needs a 'timestamp' column in interactions (the last interaction of each "
-            f"user-item pair); it has {list(interactions.columns)}"
-        )
-    schema = {**INTERACTIONS_COLUMNS, TIMESTAMP: "datetime"}
-    stamps = validate_frame(interactions, schema, "interactions", key=[USER_ID, ITEM_ID])[TIMESTAMP]
-    return ((stamps.max() - stamps) / pd.Timedelta(days=1)).to_numpy(dtype=np.float64)
+RECENT_DAYS = Number(low=0, low_inclusive=False, optional=True)
+"""A half-life in days (> 0), or None for no decay."""
+EXPONENT = Number(low=0)
 
 
 class RepeatPurchase(BaseRecommender):
@@ -62,6 +53,15 @@ class RepeatPurchase(BaseRecommender):
     """
 
     _kind = "history"
+    _parameter_constraints = {
+        "recency_half_life_days": RECENT_DAYS,
+        "count_exponent": EXPONENT,
+        "item_repeat_exponent": EXPONENT,
+        "repeat_min_strength": Number(low=0),
+        "trend_half_life_days": RECENT_DAYS,
+        "trend_exponent": EXPONENT,
+        "popularity_exponent": EXPONENT,
+    }
 
     def __init__(
         self,
@@ -73,6 +73,7 @@ class RepeatPurchase(BaseRecommender):
         trend_exponent: float = 0.0,
         popularity_exponent: float = 0.0,
         chunk_rows: int | None = None,
+        n_jobs: int | None = None,
     ) -> None:
         self.recency_half_life_days = recency_half_life_days
         self.count_exponent = count_exponent
@@ -82,15 +83,16 @@ class RepeatPurchase(BaseRecommender):
         self.trend_exponent = trend_exponent
         self.popularity_exponent = popularity_exponent
         self.chunk_rows = chunk_rows
+        self.n_jobs = n_jobs
+
+    def _check_param_combinations(self, params: dict[str, object]) -> None:
+        if params["trend_exponent"] > 0 and params["trend_half_life_days"] is None:
+            raise ValueError("trend_exponent > 0 needs trend_half_life_days (what counts as recent)")
 
     def _fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None) -> None:
-        exponent = check_number(self.count_exponent, "count_exponent", low=0)
-        repeat_exponent = check_number(self.item_repeat_exponent, "item_repeat_exponent", low=0)
-        min_strength = check_number(self.repeat_min_strength, "repeat_min_strength", low=0)
-        trend_exponent = check_number(self.trend_exponent, "trend_exponent", low=0)
-        popularity_exponent = check_number(self.popularity_exponent, "popularity_exponent", low=0)
-        if trend_exponent > 0 and self.trend_half_life_days is None:
-            raise ValueError("trend_exponent > 0 needs trend_half_life_days (what counts as recent)")
+        exponent, repeat_exponent = float(self.count_exponent), float(self.item_repeat_exponent)  # checked
+        min_strength, trend_exponent = float(self.repeat_min_strength), float(self.trend_exponent)
+        popularity_exponent = float(self.popularity_exponent)
 
         rating = interactions[RATING].to_numpy(dtype=np.float64)
         cols = self.item_index_.get_indexer(interactions[ITEM_ID])
@@ -100,8 +102,7 @@ class RepeatPurchase(BaseRecommender):
 
         personal = rating**exponent
         if self.recency_half_life_days is not None:
-            half_life = check_number(self.recency_half_life_days, "recency_half_life_days", low=0, low_inclusive=False)
-            personal = personal * 0.5 ** (age / half_life)
+            personal = personal * 0.5 ** (age / float(self.recency_half_life_days))
 
         n_items = self.n_items_
         buyers = np.bincount(cols, minlength=n_items).astype(np.float64)
@@ -110,10 +111,7 @@ class RepeatPurchase(BaseRecommender):
             repeaters = np.bincount(cols[rating >= min_strength], minlength=n_items)
             factor *= ((repeaters + 1.0) / (buyers + 2.0)) ** repeat_exponent
         if self.trend_half_life_days is not None:
-            trend_half_life = check_number(
-                self.trend_half_life_days, "trend_half_life_days", low=0, low_inclusive=False
-            )
-            recent = np.bincount(cols, weights=0.5 ** (age / trend_half_life), minlength=n_items)
+            recent = np.bincount(cols, weights=0.5 ** (age / float(self.trend_half_life_days)), minlength=n_items)
             factor *= (recent + 1.0) ** trend_exponent
         factor /= (buyers + 1.0) ** popularity_exponent
         self.item_factor_ = factor
@@ -133,7 +131,7 @@ def _scaled_by_row_max(scores: np.ndarray) -> np.ndarray:
     return np.divide(out, top, out=np.zeros_like(out), where=top > 0)
 
 
-class RepeatAware(BaseRecommender):
+class RepeatAware(CompositeRecommender):
     """Likely repeats first, then new items: ``history / max + model_weight * model / max``.
 
     ``history`` (default ``RepeatPurchase()``) and ``model`` (default ``EASE()``, any
@@ -147,12 +145,19 @@ class RepeatAware(BaseRecommender):
     history adds nothing and this is ``model`` alone (scaled).
 
     ``similar_items`` blends the two models' similarities the same way (the history
-    model has none). Unknown users get ``model``'s cold-start list.
+    model has none). Unknown users get ``model``'s cold-start list. The weights used are
+    the learned ``weights_ = (1, model_weight)``; ``with_weights((1, w))`` gives a copy
+    with ``model_weight=w`` sharing the fitted parts.
 
-    Learned: ``history_``, ``model_`` (fitted clones), ``item_maps_`` (their item columns in this model's).
+    Learned: ``history_``, ``model_`` (the fitted clones, ``parts_``), ``item_maps_``, ``weights_``.
     """
 
     _kind = "hybrid"
+    _parameter_constraints = {
+        "history": OPTIONAL_RECOMMENDER,
+        "model": OPTIONAL_RECOMMENDER,
+        "model_weight": Number(low=0),
+    }
 
     def __init__(
         self,
@@ -160,57 +165,45 @@ class RepeatAware(BaseRecommender):
         model: BaseRecommender | None = None,
         model_weight: float = 0.1,
         chunk_rows: int | None = None,
+        n_jobs: int | None = None,
     ) -> None:
         self.history = history
         self.model = model
         self.model_weight = model_weight
         self.chunk_rows = chunk_rows
+        self.n_jobs = n_jobs
 
-    def _parts(self) -> tuple[BaseRecommender, BaseRecommender]:
-        history = RepeatPurchase() if self.history is None else self.history
-        model = EASE() if self.model is None else self.model
-        for name, part in (("history", history), ("model", model)):
-            if not isinstance(part, BaseRecommender):
-                raise ValueError(f"RepeatAware {name} must be a shopcase recommender, got {type(part).__name__}")
-        return history, model
+    def _parts(self) -> list[BaseRecommender]:
+        return [
+            RepeatPurchase() if self.history is None else self.history,
+            EASE() if self.model is None else self.model,
+        ]
 
-    def _catalogue_item_ids(self, item_features: pd.DataFrame | None) -> pd.Series | None:
-        known = [part._catalogue_item_ids(item_features) for part in self._parts()]
-        known = [pd.Series(ids) for ids in known if ids is not None]
-        return pd.concat(known, ignore_index=True) if known else None
+    def _weights_from(self, params: Mapping[str, object]) -> np.ndarray:
+        return np.array([1.0, params["model_weight"]])
 
-    def _fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None) -> None:
-        check_number(self.model_weight, "model_weight", low=0)
-        history, model = self._parts()
-        self.history_ = clone(history).fit(interactions, item_features)
-        self.model_ = clone(model).fit(interactions, item_features)
-        self.item_maps_ = [self.item_index_.get_indexer(m.item_index_) for m in (self.history_, self.model_)]
+    def _weight_params(self, weights: Sequence[float]) -> dict[str, object]:
+        history, model = SequenceOf(Number(low=0), min_len=2).check(weights, "weights")[:2]
+        if len(weights) != 2 or history != 1:
+            raise ValueError(f"RepeatAware weights are (1, model_weight): the history's is fixed at 1, got {weights!r}")
+        return {"model_weight": model}
 
-    def _row_width(self) -> int:
-        return max(3 * self.n_items_, self.history_._row_width(), self.model_._row_width())
+    @property
+    def history_(self) -> BaseRecommender:
+        """The fitted clone of ``history``."""
+        return self.parts_[0]
 
-    def _combine(self, parts: list[np.ndarray], n_rows: int) -> np.ndarray:
+    @property
+    def model_(self) -> BaseRecommender:
+        """The fitted clone of ``model``."""
+        return self.parts_[1]
+
+    def _combine(self, per_part: Iterable[np.ndarray | None], n_rows: int) -> np.ndarray:
         total = np.zeros((n_rows, self.n_items_))
-        for scores, weight, cols in zip(parts, (1.0, float(self.model_weight)), self.item_maps_, strict=True):
-            if weight > 0:
+        for scores, weight, cols in zip(per_part, self.weights_, self.item_maps_, strict=True):
+            if scores is not None:
                 total[:, cols] += weight * _scaled_by_row_max(scores)
         return total
-
-    def _score(self, user_rows: np.ndarray) -> np.ndarray:
-        parts = [m._chunk_scores(user_rows, exclude_seen=False) for m in (self.history_, self.model_)]
-        return self._combine(parts, len(user_rows))
-
-    def _similar(self, item_rows: np.ndarray) -> np.ndarray:
-        ids = self.item_index_.take(item_rows)
-        parts = []
-        for m in (self.history_, self.model_):
-            sub_rows = m.item_index_.get_indexer(ids)
-            scores = np.full((len(item_rows), m.n_items_), -np.inf)
-            known = sub_rows >= 0
-            if known.any():
-                scores[known] = m._similar_scores(sub_rows[known])
-            parts.append(scores)
-        return self._combine(parts, len(item_rows))
 
     def _cold_start_scores(self) -> np.ndarray:
         scores = np.zeros(self.n_items_)

@@ -8,7 +8,7 @@ import scipy.sparse as sp
 
 from shopcase.recommend._similarity import ItemCosineSimilarMixin, cosine_top_k, row_norms, sparse_product
 from shopcase.recommend.base import BaseRecommender
-from shopcase.validate import check_int, check_number
+from shopcase.validate import Integer, Number
 
 
 class UserKNN(ItemCosineSimilarMixin, BaseRecommender):
@@ -27,15 +27,17 @@ class UserKNN(ItemCosineSimilarMixin, BaseRecommender):
     """
 
     _sparse_scores = True
+    _parameter_constraints = {"k_neighbors": Integer(low=1), "shrinkage": Number(low=0)}
 
-    def __init__(self, k_neighbors: int = 20, shrinkage: float = 0.0, chunk_rows: int | None = None) -> None:
+    def __init__(
+        self, k_neighbors: int = 20, shrinkage: float = 0.0, chunk_rows: int | None = None, n_jobs: int | None = None
+    ) -> None:
         self.k_neighbors = k_neighbors
         self.shrinkage = shrinkage
         self.chunk_rows = chunk_rows
+        self.n_jobs = n_jobs
 
     def _fit(self, interactions: pd.DataFrame, item_features: pd.DataFrame | None) -> None:
-        check_int(self.k_neighbors, "k_neighbors")
-        check_number(self.shrinkage, "shrinkage", low=0)
         self.user_norms_ = row_norms(self.user_items_)
         self.item_vectors_ = self.user_items_.T.tocsr()
         self.item_norms_ = row_norms(self.item_vectors_)

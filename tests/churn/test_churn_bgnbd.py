@@ -132,6 +132,8 @@ def test_closed_forms_match_numerical_integration(params, x, t_x, T, t):
     p_alive, expected, p_none = _posterior_by_integration(params, x, t_x, T, t)
     assert model.p_alive(x, t_x, T)[0] == pytest.approx(p_alive, rel=1e-7)
     assert model.expected_purchases(t, x, t_x, T)[0] == pytest.approx(expected, rel=1e-7)
+    # E[Y(t) | alive] = E[Y(t)] / P(alive): the integrals' ratio, against the closed-form bracket of eq. 10
+    assert model.expected_purchases_if_alive(t, x, t_x, T)[0] == pytest.approx(expected / p_alive, rel=1e-7)
     assert model.prob_no_purchase(t, x, t_x, T)[0] == pytest.approx(p_none, rel=1e-7)
     assert model.prob_purchase(t, x, t_x, T)[0] == pytest.approx(1 - p_none, rel=1e-7)
 

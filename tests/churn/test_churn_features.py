@@ -16,7 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shopcase.churn import (
+    BGNBD,
     BGNBD_FEATURE_COLUMNS,
+    BGNBD_SUMMARY_COLUMNS,
     FEATURE_COLUMNS,
     FEATURE_GROUPS,
     bgnbd_features,
@@ -26,16 +28,16 @@ from shopcase.churn import (
 
 @pytest.fixture()
 def features():
-    return customer_features(hand_log(), AS_OF, hand_emails(), hand_catalogue()).set_index("customer_id")
+    return customer_features(hand_log(), AS_OF, hand_emails(), hand_catalogue())
 
 
 def test_columns_groups_and_order():
     frame = customer_features(hand_log(), AS_OF)
-    assert list(frame.columns) == ["customer_id", *FEATURE_COLUMNS]
+    assert list(frame.columns) == list(FEATURE_COLUMNS) and frame.index.name == "customer_id"
     assert set(FEATURE_COLUMNS) == {c for group in FEATURE_GROUPS.values() for c in group}
     assert set(FEATURE_GROUPS) == {"rfm", "engagement", "trend", "basket"}
     assert all(pd.api.types.is_float_dtype(frame[c]) for c in FEATURE_COLUMNS)
-    assert frame["customer_id"].tolist() == [1, 2, 3]  # user 4 appears only after as_of
+    assert frame.index.tolist() == [1, 2, 3]  # user 4 appears only after as_of
     assert frame.attrs["as_of"] == AS_OF
     assert not set(BGNBD_FEATURE_COLUMNS) & set(FEATURE_COLUMNS)
 
@@ -59,7 +61,7 @@ def test_values_on_the_hand_built_log(features):
 
 
 def test_without_catalogue_breadth_is_distinct_items():
-    frame = customer_features(hand_log(), AS_OF).set_index("customer_id")
+    frame = customer_features(hand_log(), AS_OF)
     assert frame.loc[1, "distinct_categories"] == 2
 
 
@@ -147,11 +149,28 @@ def test_bgnbd_features_cover_buyers_only_and_are_probabilities():
     events = pd.concat([events, as_log([event(9999, 1, "2022-03-01", "view", "I01")])], ignore_index=True)
     as_of = pd.Timestamp("2022-09-01")
     frame = bgnbd_features(events, as_of, horizon_days=60, period="W")
-    assert list(frame.columns) == ["customer_id", *BGNBD_FEATURE_COLUMNS]
+    assert list(frame.columns) == [*BGNBD_SUMMARY_COLUMNS, *BGNBD_FEATURE_COLUMNS]
     buyers = events.loc[(events["event_type"] == "purchase") & (events["timestamp"] < as_of), "user_id"]
-    assert frame["customer_id"].tolist() == sorted(buyers.unique())  # the browser 9999 is not there
+    assert frame.index.tolist() == sorted(buyers.unique())  # the browser 9999 is not there
     assert frame["bgnbd_p_alive"].between(0, 1).all() and frame["bgnbd_p_no_purchase"].between(0, 1).all()
     assert (frame["bgnbd_expected_purchases"] >= 0).all()
     # more expected purchases means a lower chance of none
     rho = frame["bgnbd_expected_purchases"].corr(frame["bgnbd_p_no_purchase"], method="spearman")
     assert rho < -0.5
+    # the summary is in days: T counts to the day before as_of, recency never exceeds it
+    assert (frame["days_first_to_last_purchase"] <= frame["days_since_first_purchase"]).all()
+    assert frame["repeat_purchase_days"].eq(frame["repeat_purchase_days"].round()).all()
+
+
+def test_bgnbd_features_fit_the_model_the_caller_passes():
+    events, _, _ = simulated_log(n_customers=150, seed=3)
+    plain = bgnbd_features(events, "2022-09-01", 60)
+    given = BGNBD(penalizer=0.1)
+    penalised = bgnbd_features(events, "2022-09-01", 60, bgnbd=given)
+    assert not hasattr(given, "params_")  # a clone is fitted; the caller's model stays as it was
+    assert penalised.attrs["bgnbd"].penalizer == 0.1
+    assert penalised.attrs["bgnbd"].params_ != plain.attrs["bgnbd"].params_
+    days = plain[list(BGNBD_SUMMARY_COLUMNS)]
+    pd.testing.assert_frame_equal(days, penalised[list(BGNBD_SUMMARY_COLUMNS)])
+    with pytest.raises(ValueError, match="bgnbd must be a BGNBD"):
+        bgnbd_features(events, "2022-09-01", 60, bgnbd="yes")

@@ -1,8 +1,9 @@
 import pandas as pd
 import pytest
-from churn_logs import AS_OF, as_log, event
+from churn_logs import AS_OF, as_log, event, simulated_log
 
-from shopcase.churn import build_churn_dataset, churn_labels, customer_features, label_window
+from shopcase.churn import bgnbd_features, build_churn_dataset, churn_labels, customer_features, label_window
+from shopcase.validate import validate_frame
 
 HORIZON = 30  # window [2023-04-01, 2023-05-01)
 
@@ -85,6 +86,37 @@ def test_bad_arguments_raise():
 
 def test_dataset_aligns_features_and_labels_of_buyers():
     data = build_churn_dataset(as_log(label_rows()), AS_OF, HORIZON)
-    assert data.features["customer_id"].tolist() == data.labels["customer_id"].tolist() == [1, 3, 5, 6, 7]
+    assert data.features.index.tolist() == data.labels.index.tolist() == [1, 3, 5, 6, 7]
     assert data.label_end == pd.Timestamp("2023-05-01")
     assert data.churn_rate == pytest.approx(3 / 5)
+
+
+def test_dataset_is_the_public_functions_joined():
+    events, emails, catalogue = simulated_log(n_customers=120, seed=4)
+    data = build_churn_dataset(events, "2022-07-01", 60, emails=emails, catalogue=catalogue, bgnbd=True)
+    labels = churn_labels(events, "2022-07-01", 60).set_index("customer_id")["churned"]
+    pd.testing.assert_series_equal(data.labels, labels)
+    features = customer_features(events, "2022-07-01", emails, catalogue).loc[labels.index]
+    extra = bgnbd_features(events, "2022-07-01", 60).loc[labels.index]
+    pd.testing.assert_frame_equal(data.features, features.join(extra), check_freq=False)
+    with pytest.raises(ValueError, match="bgnbd must be True, False or a BGNBD"):
+        build_churn_dataset(events, "2022-07-01", 60, bgnbd="yes")
+
+
+def test_dataset_validates_the_event_log_once(monkeypatch):
+    import shopcase.churn.dataset
+    import shopcase.churn.features
+    import shopcase.churn.labels
+    import shopcase.data.customers
+
+    calls = []
+
+    def counting(frame, schema, name, **kwargs):
+        calls.append(name)
+        return validate_frame(frame, schema, name, **kwargs)
+
+    for module in (shopcase.churn.dataset, shopcase.churn.features, shopcase.churn.labels, shopcase.data.customers):
+        monkeypatch.setattr(module, "validate_frame", counting)
+    events, emails, catalogue = simulated_log(n_customers=60, seed=5)
+    build_churn_dataset(events, "2022-07-01", 60, emails=emails, catalogue=catalogue, bgnbd=True)
+    assert calls.count("events") == 1 and calls.count("emails") == 1

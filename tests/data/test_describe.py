@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from handmade import event, handmade_events
 
-from shopcase.data import describe_shop, funnel
+from shopcase.data import average_order_value, describe_shop, funnel, order_totals
 from shopcase.data.describe import STATISTICS
 
 
@@ -68,3 +68,21 @@ def test_logs_without_purchases_or_orders_raise():
     broken["order_id"] = pd.array([1, None, 2, 3, 4], dtype="Int64")
     with pytest.raises(ValueError, match="1 purchase lines have no order_id"):
         describe_shop(broken)
+
+
+def test_order_value_sums_each_orders_lines_and_weighs_orders_equally():
+    rows = [
+        event(1, 1, "2023-01-01", "view", "a", price=99.0),
+        event(1, 1, "2023-01-01", "cart", "a", price=99.0),
+        event(1, 1, "2023-01-01", "purchase", "a", quantity=2, price=10.0, order=1),
+        event(1, 1, "2023-01-01", "purchase", "b", quantity=1, price=5.0, order=1),
+        event(2, 2, "2023-01-02", "purchase", "a", quantity=1, price=10.0, order=2),
+    ]
+    frame = pd.DataFrame(rows)
+    frame["event_type"] = pd.Categorical(frame["event_type"], categories=["view", "cart", "purchase"])
+    totals = order_totals(frame)
+    assert totals.to_dict() == {(1, 1): 25.0, (2, 2): 10.0}
+    # per order, not per line: the lines' mean would be (20 + 5 + 10) / 3
+    assert average_order_value(frame) == pytest.approx(17.5)
+    with pytest.raises(ValueError, match="no purchase lines"):
+        average_order_value(frame[frame["event_type"] != "purchase"])

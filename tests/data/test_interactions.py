@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 from handmade import handmade_events
 
-from shopcase.data import interactions_from_events, purchase_interactions
+from shopcase.data import age_in_days, interactions_from_events, purchase_interactions
 
 
 def test_default_weights_sum_over_events():
@@ -65,3 +65,20 @@ def test_purchase_interactions_count_distinct_orders_and_the_last_purchase():
     views = handmade_events()
     with pytest.raises(ValueError, match="no purchase lines"):
         purchase_interactions(views[views["event_type"] == "view"])
+
+
+def test_age_in_days_counts_back_from_the_latest_timestamp_never_from_today():
+    events = handmade_events()
+    table = purchase_interactions(events)
+    ages = age_in_days(table, "a test")
+    latest = table["timestamp"].max()
+    expected = [(latest - t).total_seconds() / 86400 for t in table["timestamp"]]
+    assert ages.tolist() == pytest.approx(expected, abs=1e-9) and ages.min() == 0.0
+    shifted = table.assign(timestamp=table["timestamp"] + pd.Timedelta(days=1000))
+    assert age_in_days(shifted, "a test").tolist() == pytest.approx(expected, abs=1e-9)
+    as_text = table.assign(timestamp=table["timestamp"].astype(str))  # parsed, as validate_frame does
+    assert age_in_days(as_text, "a test").tolist() == pytest.approx(expected, abs=1e-6)
+    with pytest.raises(ValueError, match="TimeDecayed needs a 'timestamp' column"):
+        age_in_days(table.drop(columns="timestamp"), "TimeDecayed")
+    with pytest.raises(ValueError, match="timestamp"):
+        age_in_days(table.assign(timestamp=pd.NaT), "a test")

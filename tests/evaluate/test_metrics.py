@@ -280,6 +280,11 @@ def test_beyond_accuracy_metrics_collects_everything_with_counts():
     assert result["novelty"] == pytest.approx(novelty(BA_RECS, TRAIN, 2))
     assert result["average_popularity"] == pytest.approx(1.5)
     assert result["n_recs_unseen_in_train"] == 1  # U3's e
+    assert result["n_items_unseen_in_train"] == 1
+    # slots vs items: c and e, unseen in train, fill three slots between them
+    both = pd.concat([BA_RECS, frame([("U4", "e", 1), ("U4", "c", 2)], "user_id item_id rank")], ignore_index=True)
+    counted = beyond_accuracy_metrics(both, 3, train=TRAIN)
+    assert (counted["n_recs_unseen_in_train"], counted["n_items_unseen_in_train"]) == (4, 2)
     assert result["intra_list_diversity"] == pytest.approx(0.5)
     assert result["n_users_short_lists"] == 1  # U3
     assert set(beyond_accuracy_metrics(BA_RECS, 2)) == {"k", "n_rec_users"}

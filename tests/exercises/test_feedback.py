@@ -25,3 +25,15 @@ def test_an_untouched_answer_is_not_attempted_and_an_answer_is_checked():
 def test_unknown_status_is_refused():
     with pytest.raises(ValueError, match="status"):
         Feedback("01.1", "maybe", "x")
+
+
+def test_number_answer_lets_only_one_finite_number_through():
+    from shopcase.exercises import number_answer
+
+    assert number_answer(0.25, "01.2", "set answer") == (0.25, None)
+    assert number_answer(3, "01.1", "set answer") == (3.0, None)
+    value, fb = number_answer(None, "01.2", "set answer to a share")
+    assert value is None and fb.status == "not attempted" and fb.message == "set answer to a share"
+    for wrong in ("0.25", True, [0.25], float("nan")):
+        value, fb = number_answer(wrong, "01.2", "set answer")
+        assert value is None and fb.status == "not yet" and "one number" in fb.message

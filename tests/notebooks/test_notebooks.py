@@ -18,14 +18,6 @@ from shopcase.runner import NOTEBOOKS_DIR, execute_notebook, list_notebooks, mis
 
 SOLUTIONS_DIR = NOTEBOOKS_DIR / "solutions"
 NOTEBOOKS = list_notebooks()
-PENDING_EXERCISES = {
-    "01_shop_data",
-    "02_collaborative_filtering",
-    "03_content_and_hybrid",
-    "04_evaluation",
-    "05_churn",
-}
-"""Notebooks written before exercises became a rule; each leaves this set when its exercises land."""
 
 
 def _code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
@@ -68,8 +60,6 @@ def test_notebook_is_well_formed(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_has_exercises_and_worked_solutions(path):
-    if path.stem in PENDING_EXERCISES:
-        pytest.skip(f"{path.name}: exercises not written yet (PENDING_EXERCISES)")
     nb = nbformat.read(path, as_version=4)
     assert _has_exercises_section(nb), "end with an '## Exercises' section checked by shopcase.exercises"
     assert any("shopcase.exercises" in c.source for c in _code_cells(nb)), "exercises are checked by a checker"

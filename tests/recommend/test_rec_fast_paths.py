@@ -3,6 +3,7 @@ the results of plain implementations: same items, same order, same score bits.""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
@@ -11,9 +12,11 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 from recommend_oracles import random_interactions
+from threadpoolctl import threadpool_info, threadpool_limits
 
 import shopcase.recommend._parallel as parallel
-from shopcase.recommend import EASE, ContentBased, Hybrid, ItemKNN, Popularity, UserKNN
+import shopcase.recommend._similarity as similarity
+from shopcase.recommend import EASE, ContentBased, ItemKNN, Popularity, UserKNN
 from shopcase.recommend._similarity import cosine_top_k, cosine_top_k_all, row_norms, sparse_product
 from shopcase.recommend._topn import keep_top_k, top_n_csr, top_n_dense
 
@@ -90,7 +93,11 @@ def test_top_n_csr_equals_plain_sort(rows, cols, n, density):
         assert rank[row == i].tolist() == list(range(1, len(expected[i]) + 1))
 
 
-def test_sparse_product_equals_matmul_bit_for_bit():
+@pytest.mark.parametrize("kernel", ["scipy's private kernel", "public @"])
+def test_sparse_product_equals_matmul_bit_for_bit(kernel, monkeypatch):
+    assert similarity._csr_matmat is not None  # this scipy has the kernel: both paths run here
+    if kernel == "public @":
+        monkeypatch.setattr(similarity, "_csr_matmat", None)
     left = sp.random(300, 200, density=0.05, format="csr", random_state=1)
     right = sp.random(200, 500, density=0.02, format="csr", random_state=2)
     got, expected = sparse_product(left, right), (left @ right).tocsr()
@@ -102,6 +109,19 @@ def test_sparse_product_equals_matmul_bit_for_bit():
     assert empty.shape == (3, 5) and empty.nnz == 0
     coo = sparse_product(left.tocoo(), right)  # not CSR: falls back to `@`
     assert abs(coo - expected).max() == 0
+
+
+def test_a_scipy_without_the_private_kernel_falls_back_to_the_public_product(monkeypatch, small):
+    monkeypatch.setitem(sys.modules, "scipy.sparse._sparsetools", None)  # `import` now raises ImportError
+    assert similarity._load_kernel() is None
+    users = sorted(small["user_id"].unique())
+    expected = ItemKNN(k_neighbors=10).fit(small)
+    monkeypatch.setattr(similarity, "_csr_matmat", similarity._load_kernel())
+    fallback = ItemKNN(k_neighbors=10).fit(small)
+    assert (fallback.similarity_ != expected.similarity_).nnz == 0
+    pd.testing.assert_frame_equal(fallback.recommend(users, n=8), expected.recommend(users, n=8))
+    monkeypatch.undo()
+    assert similarity._load_kernel() is not None
 
 
 def _integer_vectors(seed: int, items: int = 60, users: int = 90) -> sp.csr_matrix:
@@ -147,14 +167,13 @@ FAST_PATH_MODELS = {
 
 
 @pytest.mark.parametrize("name", list(FAST_PATH_MODELS))
-def test_threads_and_chunk_sizes_do_not_change_results(tied, name, monkeypatch):
-    users = sorted(tied["user_id"].unique())[::3] + ["nobody"]
+def test_threads_and_chunk_sizes_do_not_change_results_with_ties(tied, name):
+    users = sorted(tied["user_id"].unique())[::3] + [10_000]
     items = sorted(tied["item_id"].unique())
     outputs = []
-    for workers in (1, 3):
-        monkeypatch.setattr(parallel, "WORKERS", workers)
+    for n_jobs in (1, 3):
         for chunk_rows in (1, 7, None):
-            model = FAST_PATH_MODELS[name]().set_params(chunk_rows=chunk_rows).fit(tied)
+            model = FAST_PATH_MODELS[name]().set_params(chunk_rows=chunk_rows, n_jobs=n_jobs).fit(tied)
             state = model.similarity_ if hasattr(model, "similarity_") else None
             outputs.append((model.recommend(users, n=7), model.similar_items(items, n=5), state))
     for recs, similar, state in outputs[1:]:
@@ -185,16 +204,6 @@ def test_sparse_top_n_equals_dense_top_n_for_content(small, catalogue):
     pd.testing.assert_frame_equal(sparse_similar, model.similar_items(catalogue["item_id"], n=8))
 
 
-def test_hybrid_is_unchanged_by_threads(small, catalogue, monkeypatch):
-    users = sorted(small["user_id"].unique())
-    results = []
-    for workers in (1, 2):
-        monkeypatch.setattr(parallel, "WORKERS", workers)
-        model = Hybrid([ItemKNN(k_neighbors=10), ContentBased()], chunk_rows=7).fit(small, catalogue)
-        results.append(model.recommend(users, n=6))
-    pd.testing.assert_frame_equal(results[0], results[1])
-
-
 def test_ordered_map_keeps_order_bounds_work_in_flight_and_raises():
     running, peak, lock = [0], [0], threading.Lock()
 
@@ -221,6 +230,19 @@ def test_ordered_map_keeps_order_bounds_work_in_flight_and_raises():
 
     with pytest.raises(RuntimeError, match="chunk 4"):
         list(parallel.ordered_map(fail, range(10), workers=2))
+
+
+def test_workers_run_blas_on_one_thread_each():
+    def blas_threads(_: int) -> set[int]:
+        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+    with threadpool_limits(limits=2, user_api="blas"):  # as a machine with 2+ cores would have it
+        outside = blas_threads(0)
+        assert outside == {2}
+        inside = set().union(*parallel.ordered_map(blas_threads, range(4), workers=2))
+        assert inside == {1}  # n workers use n cores, not n x BLAS threads
+        assert blas_threads(0) == outside  # restored afterwards
+        assert set().union(*parallel.ordered_map(blas_threads, range(2), workers=1)) == outside
 
 
 def test_broadcast_scores_are_made_row_major(tied):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from recommend_oracles import assert_same_lists, top_lists
+from sklearn.exceptions import NotFittedError
 
 from shopcase.recommend import (
     EASE,
@@ -12,6 +14,8 @@ from shopcase.recommend import (
     Hybrid,
     ItemKNN,
     Popularity,
+    RepeatAware,
+    RepeatPurchase,
     SeedRecommender,
     UserKNN,
 )
@@ -108,3 +112,44 @@ def test_unknown_user_gets_popularity(small, catalogue):
     hybrid = Hybrid([ItemKNN(), ContentBased()]).fit(small, catalogue)
     expected = Popularity().fit(small).recommend(["x"], n=5)["item_id"].tolist()
     assert hybrid.recommend_for_user("nobody", 5) == expected
+
+
+def test_with_weights_reweights_a_copy_sharing_the_fitted_models(small, catalogue):
+    users = sorted(small["user_id"].unique())
+    hybrid = Hybrid([ItemKNN(k_neighbors=10), ContentBased()]).fit(small, catalogue)
+    equal = hybrid.recommend(users, n=8)
+    np.testing.assert_array_equal(hybrid.weights_, [1.0, 1.0])
+    reweighted = hybrid.with_weights([0.2, 0.8])
+    refitted = Hybrid([ItemKNN(k_neighbors=10), ContentBased()], weights=[0.2, 0.8]).fit(small, catalogue)
+    pd.testing.assert_frame_equal(reweighted.recommend(users, n=8), refitted.recommend(users, n=8))
+    assert reweighted.models_[0] is hybrid.models_[0]  # shared, not refitted
+    assert reweighted.get_params()["weights"] == [0.2, 0.8]  # its parameters say what it does
+    pd.testing.assert_frame_equal(hybrid.recommend(users, n=8), equal)  # the original is unchanged
+    assert hybrid.weights is None and hybrid.weights_.tolist() == [1.0, 1.0]
+    for bad, message in (([1.0], "weights has 1 values for 2 models"), ([0, 0], "all zero"), ([1, -1], "weights")):
+        with pytest.raises(ValueError, match=message):
+            hybrid.with_weights(bad)
+    with pytest.raises(NotFittedError):
+        Hybrid([ItemKNN(), ContentBased()]).with_weights([1, 1])
+
+
+def test_weights_are_learned_at_fit_not_read_at_predict_time(small):
+    users = sorted(small["user_id"].unique())
+    hybrid = Hybrid([ItemKNN(k_neighbors=10), EASE(l2=20.0)], weights=[1.0, 0.0]).fit(small)
+    before = hybrid.recommend(users, n=6)
+    hybrid.weights = [0.0, 1.0]  # a parameter changed after fit takes effect at the next fit only
+    pd.testing.assert_frame_equal(hybrid.recommend(users, n=6), before)
+
+
+def test_repeat_aware_with_weights(small):
+    dated = small.assign(timestamp=pd.Timestamp("2011-01-01"))
+    users = sorted(small["user_id"].unique())
+    model = RepeatAware(RepeatPurchase(), EASE(l2=20.0), model_weight=0.1).fit(dated)
+    copy = model.with_weights([1.0, 0.5])
+    assert copy.model_weight == 0.5 and copy.weights_.tolist() == [1.0, 0.5] and model.model_weight == 0.1
+    refitted = RepeatAware(RepeatPurchase(), EASE(l2=20.0), model_weight=0.5).fit(dated)
+    pd.testing.assert_frame_equal(
+        copy.recommend(users, n=6, exclude_seen=False), refitted.recommend(users, n=6, exclude_seen=False)
+    )
+    with pytest.raises(ValueError, match="history's is fixed at 1"):
+        model.with_weights([2.0, 0.5])
