@@ -109,10 +109,8 @@ def prepare(n_users: int, n_items: int, folder: Path) -> tuple[Path, list[int], 
     load_s = time.perf_counter() - started
     size_mb = sum(p.stat().st_size for p in (folder / "recommender").rglob("*") if p.is_file()) / 2**20
     users = np.random.default_rng(0).choice(model.user_ids_, 2000, replace=False).tolist()
-    # In-process cost of one request's model call, for reading the HTTP figures against.
-    from shopcase.recommend import _parallel
-
-    _parallel.WORKERS = 1  # as in the server: one request, one thread
+    # In-process cost of one request's model call, for reading the HTTP figures against (n_jobs=None is
+    # one thread, as in the server).
     times = []
     for user in users[:500]:
         t0 = time.perf_counter()

@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import pandas as pd
 from fastapi import Body, FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
@@ -37,6 +36,7 @@ from pydantic import BaseModel, Field
 
 import shopcase
 from shopcase.schema import CUSTOMER_ID, ITEM_ID, RANK, SCORE, SIMILAR_ITEM_ID
+from shopcase.serve import risk
 from shopcase.serve.service import Models, Service, is_known, load_models, parse_id, records
 
 ACCESS_LOG = logging.getLogger("shopcase.serve.access")
@@ -228,10 +228,10 @@ def create_app(
         current = service.models
         if current.churn is None:
             raise HTTPException(404, "no churn model is loaded (artefacts have no churn/)")
-        features = pd.DataFrame.from_records(request.customers)
-        if CUSTOMER_ID not in features.columns:
+        rows = pd.DataFrame.from_records(request.customers)
+        if CUSTOMER_ID not in rows.columns:
             raise ValueError("each customer needs a 'customer_id'")
-        scores = score_churn(current.churn, features)
+        scores = risk.churn_risk(current.churn, risk.feature_rows(current.churn, rows))
         return _json(
             {
                 "model": current.manifests["churn"].fingerprint,
@@ -276,26 +276,8 @@ def create_app(
     return app
 
 
-def score_churn(model: object, features: pd.DataFrame) -> pd.DataFrame:
-    """``customer_id, churn_probability, risk_segment`` for feature rows (ValueError on bad rows)."""
-    needed = list(getattr(model, "feature_columns_", []))
-    missing = [c for c in needed if c not in features.columns]
-    if missing:
-        raise ValueError(f"customers lack feature column(s) {missing}")
-    for column in needed:
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in features[column]):
-            raise ValueError(f"feature column {column!r} must hold numbers only")
-    frame = features.astype({c: np.float64 for c in needed})
-    return model.predict_churn_risk(frame)
-
-
 def app_from_environment() -> FastAPI:
     """App factory for ``uvicorn --factory`` (what ``shopcase serve`` runs in each worker process)."""
-    from shopcase.recommend import _parallel
-
-    # One request, one thread: concurrency comes from requests and worker processes, and a thread pool
-    # started per call would cost more than scoring one user.
-    _parallel.WORKERS = 1
     level = os.environ.get("SHOPCASE_LOG_LEVEL", "info").upper()
     logging.basicConfig(level=getattr(logging, level, logging.INFO), format="%(message)s")
     directory = os.environ.get("SHOPCASE_ARTIFACTS")

@@ -6,6 +6,9 @@ were contacted enough lately, and gives each a personal list of items they have 
 categories (at most ``max_per_category`` per category), through the same rules as the nightly batch.
 Each customer's expected value of being contacted is ``uplift x P(churn) x value - cost``
 (``churn.targeting``'s formula); customers for whom it is not positive are left out, best first.
+``value`` is what the customer is worth if they stay: ``shopcase.churn.customer_value``'s
+``value_if_active`` (BG/NBD x Gamma-Gamma), which that frame can be given as directly. Its
+``expected_value`` would count the risk of leaving twice, as P(churn) is already in the formula.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from shopcase.validate import (
 )
 
 EXPECTED_VALUE = "expected_value"
+VALUE_IF_ACTIVE = "value_if_active"
+"""The column of ``shopcase.churn.customer_value`` that is a customer's worth if they stay."""
 CONTACTS = "recent_contacts"
 
 
@@ -73,7 +78,7 @@ def campaign_lists(
     model,
     *,
     as_of: object,
-    customer_value: pd.Series | float,
+    customer_value: pd.DataFrame | pd.Series | float,
     n: int = 5,
     segments: tuple[str, ...] = ("HIGH", "MEDIUM"),
     max_per_category: int = 1,
@@ -95,8 +100,10 @@ def campaign_lists(
         A fitted shopcase recommender whose users are the customers (``exclude_seen``: items they bought).
     as_of : date-like
         When the campaign is sent; the frequency cap looks back ``cap_days`` from it.
-    customer_value : Series or float
-        What each customer is worth if they stay (currency), indexed by ``customer_id``, or one value for all.
+    customer_value : DataFrame, Series or float
+        What each customer is worth if they stay (currency), indexed by ``customer_id``: the frame
+        ``shopcase.churn.customer_value`` returns (its ``value_if_active`` column is used), a Series, or
+        one value for all.
     n : int
         Items per email.
     segments : tuple of str
@@ -134,6 +141,9 @@ def campaign_lists(
     uplift = check_probability(uplift, "uplift", inclusive=True)
     contact_cost = check_number(contact_cost, "contact_cost", low=0)
     at_risk = scores[scores[RISK_SEGMENT].isin(segments)].reset_index(drop=True)
+    if isinstance(customer_value, pd.DataFrame):
+        require_columns(customer_value, [VALUE_IF_ACTIVE], "customer_value")
+        customer_value = customer_value[VALUE_IF_ACTIVE]
     if isinstance(customer_value, pd.Series):
         value = customer_value.reindex(at_risk[CUSTOMER_ID].to_numpy())
         if value.isna().any():

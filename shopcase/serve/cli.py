@@ -37,10 +37,12 @@ RECOMMENDERS: tuple[str, ...] = (
     "repeat-aware",
     "time-decayed",
 )
-MODELS: tuple[str, ...] = (*RECOMMENDERS, "churn", "search")
+CHURN_MODELS: tuple[str, ...] = ("churn", "churn-bgnbd", "churn-rule")
+"""``ChurnModel`` (gradient boosting), ``BGNBDClassifier`` (BG/NBD, no label needed), ``BinnedRateRule`` (recency)."""
+MODELS: tuple[str, ...] = (*RECOMMENDERS, *CHURN_MODELS, "search")
 WORKER_START_SECONDS = 300
 """How long a ``serve`` worker may take to load the models before uvicorn gives up on it."""
-ARTEFACT_NAMES = {"churn": "churn", "search": "search"}
+ARTEFACT_NAMES = {**dict.fromkeys(CHURN_MODELS, "churn"), "search": "search"}
 """Subdirectory of an artefacts directory per kind of model (every recommender goes to ``recommender``)."""
 
 
@@ -109,7 +111,7 @@ def _events_before(shop, as_of: pd.Timestamp) -> pd.DataFrame:
 
 def make_model(name: str, params: dict[str, object]):
     """A fresh estimator for ``name`` (one of ``MODELS``) with ``params`` set (``ValueError`` if unknown)."""
-    from shopcase.churn import ChurnModel
+    from shopcase.churn import BGNBDClassifier, BinnedRateRule, ChurnModel
     from shopcase.recommend import (
         EASE,
         ContentBased,
@@ -134,6 +136,8 @@ def make_model(name: str, params: dict[str, object]):
         "repeat-aware": lambda: RepeatAware(model=ItemKNN()),
         "time-decayed": lambda: TimeDecayed(ItemKNN()),
         "churn": ChurnModel,
+        "churn-bgnbd": BGNBDClassifier,
+        "churn-rule": BinnedRateRule,
         "search": SearchIndex,
     }
     if name not in factories:
@@ -174,9 +178,12 @@ def cmd_train(args: argparse.Namespace) -> None:
     created_at = args.created_at or args.as_of
     metadata = {"as_of": args.as_of.isoformat(), "model": args.model}
     started = time.perf_counter()
-    if args.model == "churn":
+    if args.model in CHURN_MODELS:
+        bgnbd = args.model == "churn-bgnbd"  # reads the BG/NBD summary columns
+        if bgnbd:
+            model.set_params(horizon_days=args.horizon)
         origin = args.as_of - timedelta(days=args.horizon)  # labels must be observed by as_of
-        data = build_churn_dataset(events, origin, args.horizon, emails=shop.emails, log_end=args.as_of)
+        data = build_churn_dataset(events, origin, args.horizon, emails=shop.emails, log_end=args.as_of, bgnbd=bgnbd)
         model.fit(data.features, data.labels)
         training = [data.features, data.labels]
         what = f"{len(data.features):,} customers as of {origin.date()}, churn within {args.horizon} days"
@@ -239,15 +246,15 @@ def cmd_recommend(args: argparse.Namespace) -> None:
 
 
 def cmd_churn_score(args: argparse.Namespace) -> None:
-    from shopcase.churn import customer_features
-    from shopcase.serve.artifacts import load
+    from shopcase.serve.artifacts import load_with_manifest
+    from shopcase.serve.risk import check_churn_model, churn_features, churn_risk
 
-    model = load(args.artifact)
-    if not hasattr(model, "predict_churn_risk"):
-        raise UserError(f"{args.artifact}: holds a {type(model).__name__}, not a churn model")
+    model, manifest = load_with_manifest(args.artifact)
+    check_churn_model(model, str(args.artifact))
     shop = _load_shop(args.shop)
-    features = customer_features(_events_before(shop, args.as_of), args.as_of, emails=shop.emails)
-    scores = model.predict_churn_risk(features)
+    events = _events_before(shop, args.as_of)
+    horizon = manifest.metadata.get("horizon_days")
+    scores = churn_risk(model, churn_features(model, events, args.as_of, emails=shop.emails, horizon_days=horizon))
     counts = scores["risk_segment"].value_counts()
     print(
         ", ".join(f"{s} {int(counts.get(s, 0)):,}" for s in ("HIGH", "MEDIUM", "LOW")) + f" (as of {args.as_of.date()})"

@@ -10,8 +10,10 @@ A model without that method is served through ``recommend``. Tests check that bo
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from shopcase.schema import ITEM_ID, SCORE
+from shopcase.validate import check_id_kinds_match
 
 
 class OneUser:
@@ -30,6 +32,8 @@ class OneUser:
         except (TypeError, ValueError):  # an id the index cannot even compare: unknown
             row = -1
         if row < 0:
+            # An id of another kind (letters for integer ids) is refused, as by ``recommend``, not served cold.
+            check_id_kinds_match(pd.Index([user]), model.user_index_, "user_id vs the model's user ids", every=True)
             cached = self._cold.get(n)
             if cached is None:
                 frame = model.recommend([user], n=n, exclude_seen=exclude_seen)

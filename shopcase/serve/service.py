@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from shopcase.serve.artifacts import MANIFEST, Manifest, load_with_manifest
+from shopcase.serve.risk import check_churn_model
 from shopcase.serve.scoring import OneUser
 from shopcase.validate import id_kind
 
@@ -68,9 +69,15 @@ def load_models(path: str | os.PathLike) -> Models:
         if (path / name).exists():
             loaded[name], manifests[name] = load_with_manifest(path / name)
     recommender = loaded["recommender"]
-    for name, needs in (("recommender", "recommend"), ("churn", "predict_churn_risk"), ("search", "search")):
+    for name, needs in (("recommender", "recommend"), ("search", "search")):
         if name in loaded and not hasattr(loaded[name], needs):
             raise ValueError(f"{path / name}: holds a {type(loaded[name]).__name__}, which cannot {needs}")
+    if "churn" in loaded:
+        check_churn_model(loaded["churn"], str(path / "churn"))
+    if "n_jobs" in recommender.get_params(deep=False):
+        # One request, one thread: concurrency comes from requests and worker processes; a thread pool per
+        # call would cost more than scoring one user (results never depend on n_jobs).
+        recommender.set_params(n_jobs=1)
     return Models(
         directory=path,
         recommender=recommender,

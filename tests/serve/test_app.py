@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from shopcase.churn import build_churn_dataset
+from shopcase.churn import BGNBD_SUMMARY_COLUMNS, BGNBDClassifier, BinnedRateRule, build_churn_dataset, risk_segments
 from shopcase.recommend import ItemKNN
 from shopcase.serve import create_app, load, save
 
@@ -33,7 +33,7 @@ def models(artefacts):
 @pytest.fixture(scope="module")
 def churn_rows(shop, models):
     features = build_churn_dataset(shop.events, "2023-09-01", 60, log_end=shop.log_end).features.head(25)
-    return features, json.loads(features.to_json(orient="records"))
+    return features, json.loads(features.reset_index().to_json(orient="records"))
 
 
 def test_health_names_every_model_and_a_fingerprint(client, artefacts):
@@ -104,6 +104,30 @@ def test_churn_risk_scores_rows_like_the_model(client, models, churn_rows):
     assert got["customer_id"].tolist() == want["customer_id"].tolist()
     np.testing.assert_allclose(got["churn_probability"], want["churn_probability"], rtol=1e-12)
     assert got["risk_segment"].tolist() == want["risk_segment"].tolist()
+
+
+def test_any_churn_classifier_is_served_and_reads_only_its_columns(artefacts, shop, tmp_path):
+    data = build_churn_dataset(shop.events, "2023-09-01", 60, log_end=shop.log_end, bgnbd=True)
+    root = shutil.copytree(artefacts, tmp_path / "bgnbd", ignore=shutil.ignore_patterns("churn"))
+    model = BGNBDClassifier(horizon_days=60).fit(data.features, data.labels)
+    save(model, root / "churn", created_at=CREATED, training_data=[data.features, data.labels])
+    features = data.features.head(30)
+    rows = json.loads(features[list(BGNBD_SUMMARY_COLUMNS)].reset_index().to_json(orient="records"))
+    with TestClient(create_app(root)) as client:
+        body = client.post("/churn-risk", json={"customers": rows}).json()
+    got = pd.DataFrame(body["scores"])
+    assert got["customer_id"].tolist() == features.index.tolist()
+    np.testing.assert_allclose(got["churn_probability"], model.predict_proba(features)[:, 1], rtol=1e-12)
+    assert got["risk_segment"].tolist() == risk_segments(got["churn_probability"]).tolist()
+
+
+def test_a_churn_model_without_column_names_is_refused_at_load(artefacts, shop, tmp_path):
+    data = build_churn_dataset(shop.events, "2023-09-01", 60, log_end=shop.log_end)
+    root = shutil.copytree(artefacts, tmp_path / "array", ignore=shutil.ignore_patterns("churn"))
+    model = BinnedRateRule(column=0).fit(data.features.to_numpy(), data.labels.to_numpy())
+    save(model, root / "churn", created_at=CREATED, training_data=[data.features, data.labels])
+    with pytest.raises(ValueError, match="churn: the churn model was fitted on an array"):
+        create_app(root)
 
 
 @pytest.mark.parametrize(
@@ -234,3 +258,14 @@ def test_the_one_user_fast_path_answers_like_recommend(name, interactions, shop)
             want = model.recommend([user], n=7, exclude_seen=exclude_seen)
             assert items == want["item_id"].tolist() and scores == want["score"].tolist()
             assert cold == (user == -5)
+    with pytest.raises(ValueError, match="could never match"):
+        one.top("-5", 7)  # refused like recommend, also once the cold-start list is cached
+
+
+def test_the_served_recommender_uses_one_thread_per_request(artefacts, tmp_path):
+    root = shutil.copytree(artefacts, tmp_path / "threads")
+    model = load(root / "recommender").set_params(n_jobs=2)
+    save(model, root / "recommender", created_at=CREATED, training_data="0" * 64, overwrite=True)
+    with TestClient(create_app(root)) as client:
+        assert client.app.state.service.models.recommender.n_jobs == 1
+        assert client.get("/health").json()["models"]["recommender"]["model_class"].endswith("ItemKNN")

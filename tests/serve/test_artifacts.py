@@ -14,9 +14,12 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
 import shopcase
-from shopcase.churn import ChurnModel, build_churn_dataset
+import shopcase.recommend
+from shopcase.churn import BGNBD, BGNBDClassifier, BinnedRateRule, ChurnModel, build_churn_dataset
 from shopcase.recommend import (
     EASE,
+    BaseRecommender,
+    CompositeRecommender,
     ContentBased,
     Hybrid,
     ItemKNN,
@@ -42,6 +45,7 @@ RECOMMENDERS = {
     "ease": lambda: EASE(l2=50.0),
     "content": lambda: ContentBased(),
     "hybrid": lambda: Hybrid([ItemKNN(k_neighbors=20), ContentBased()], weights=[0.7, 0.3]),
+    "hybrid-rank-threads": lambda: Hybrid([UserKNN(), EASE(l2=50.0), ContentBased()], normalisation="rank", n_jobs=2),
     "hybrid-alternate": lambda: Hybrid([ItemKNN(k_neighbors=20), Popularity()], strategy="alternate"),
     "repeat": lambda: RepeatPurchase(recency_half_life_days=60.0, item_repeat_exponent=1.0),
     "repeat-aware": lambda: RepeatAware(model=ItemKNN(k_neighbors=20), model_weight=0.2),
@@ -109,8 +113,37 @@ def test_every_recommender_round_trips_with_identical_outputs(
     pd.testing.assert_frame_equal(model.similar_items(items, n=5), loaded.similar_items(items, n=5))
 
 
-def _churn_dataset(shop):
-    return build_churn_dataset(shop.events, "2023-09-01", horizon_days=60, log_end=shop.log_end)
+def test_every_recommender_class_is_round_tripped():
+    """A new recommender in shopcase.recommend must join RECOMMENDERS (its learned state may be new to the format)."""
+    classes = {
+        cls
+        for cls in vars(shopcase.recommend).values()
+        if isinstance(cls, type)
+        and issubclass(cls, BaseRecommender)
+        and cls not in (BaseRecommender, CompositeRecommender)
+    }
+    covered = {type(make()) for make in RECOMMENDERS.values()}
+    assert classes - covered == set()
+
+
+def test_a_reweighted_composite_keeps_its_learned_weights_and_shared_parts(interactions, shop, tmp_path):
+    """``with_weights``: a copy whose ``weights_`` and parameters say the new weights, over the same fitted parts."""
+    model = Hybrid([ItemKNN(k_neighbors=20), ContentBased()]).fit(interactions, item_features=shop.catalogue)
+    reweighted = model.with_weights([0.2, 0.8])
+    loaded = _round_trip(reweighted, tmp_path, interactions)
+    np.testing.assert_array_equal(loaded.weights_, [0.2, 0.8])
+    assert loaded.weights == [0.2, 0.8] and loaded.models_ is loaded.parts_
+    users = model.user_ids_[:100]
+    pd.testing.assert_frame_equal(loaded.recommend(users, n=10), reweighted.recommend(users, n=10))
+    assert not loaded.recommend(users, n=10).equals(model.recommend(users, n=10))  # the weights matter
+    aware = RepeatAware(model=ItemKNN(k_neighbors=20)).fit(interactions).with_weights([1.0, 0.5])
+    (tmp_path / "aware").mkdir()
+    loaded = _round_trip(aware, tmp_path / "aware", interactions)
+    assert loaded.model_weight == 0.5 and loaded.history_ is loaded.parts_[0]
+
+
+def _churn_dataset(shop, bgnbd=False):
+    return build_churn_dataset(shop.events, "2023-09-01", horizon_days=60, log_end=shop.log_end, bgnbd=bgnbd)
 
 
 @pytest.mark.parametrize(
@@ -130,7 +163,23 @@ def test_churn_model_round_trips_with_identical_probabilities(params, shop, tmp_
     assert loaded.get_params() == model.get_params()
     np.testing.assert_array_equal(loaded.predict_proba(data.features), model.predict_proba(data.features))
     pd.testing.assert_frame_equal(loaded.predict_churn_risk(data.features), model.predict_churn_risk(data.features))
-    assert sorted(p.name for p in (tmp_path / "churn" / "estimators").iterdir()) == ["ChurnModel.pipeline_.skops"]
+    assert sorted(p.name for p in (tmp_path / "churn" / "estimators").iterdir()) == ["ChurnModel.estimator_.skops"]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: BGNBDClassifier(horizon_days=60, bgnbd=BGNBD(penalizer=0.01)),
+        lambda: BinnedRateRule("total_orders", n_bins=5),
+    ],
+    ids=["bgnbd", "rule"],
+)
+def test_the_other_churn_classifiers_round_trip_with_identical_state(make, shop, tmp_path):
+    data = _churn_dataset(shop, bgnbd=True)
+    model = make().fit(data.features, data.labels)
+    loaded = _round_trip(model, tmp_path, [data.features, data.labels])
+    np.testing.assert_array_equal(loaded.predict_proba(data.features), model.predict_proba(data.features))
+    assert loaded.score(data.features, data.labels) == model.score(data.features, data.labels)
 
 
 def test_search_index_round_trips(shop, tmp_path):
@@ -186,7 +235,9 @@ def _copy(source: Path, target: Path) -> Path:
     return Path(shutil.copytree(source, target))
 
 
-@pytest.mark.parametrize("name", ["manifest.json", "state.json", "arrays.npz", "estimators/ChurnModel.pipeline_.skops"])
+@pytest.mark.parametrize(
+    "name", ["manifest.json", "state.json", "arrays.npz", "estimators/ChurnModel.estimator_.skops"]
+)
 @pytest.mark.parametrize("where", [0.1, 0.5, 0.9])
 def test_one_flipped_byte_anywhere_is_refused_naming_the_file(name, where, churn_artefact, tmp_path):
     path = _copy(churn_artefact, tmp_path / "copy")
@@ -198,7 +249,9 @@ def test_one_flipped_byte_anywhere_is_refused_naming_the_file(name, where, churn
         load(path)
 
 
-@pytest.mark.parametrize("name", ["manifest.json", "state.json", "arrays.npz", "estimators/ChurnModel.pipeline_.skops"])
+@pytest.mark.parametrize(
+    "name", ["manifest.json", "state.json", "arrays.npz", "estimators/ChurnModel.estimator_.skops"]
+)
 def test_truncated_and_missing_files_are_refused_naming_the_file(name, churn_artefact, tmp_path):
     path = _copy(churn_artefact, tmp_path / "truncated")
     file = path / name

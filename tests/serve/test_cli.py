@@ -71,6 +71,25 @@ def test_churn_score_writes_every_customer(workspace, tmp_path, capsys):
     assert "HIGH" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(("model", "kind"), [("churn-bgnbd", "BGNBDClassifier"), ("churn-rule", "BinnedRateRule")])
+def test_every_churn_classifier_trains_and_scores(model, kind, workspace, tmp_path):
+    from shopcase.churn import customer_features
+    from shopcase.data.store import load_shop
+
+    argv = ["train", "--shop", str(workspace / "shop"), "--model", model, "--as-of", AS_OF, "--horizon", "60"]
+    assert main([*argv, "--out", str(tmp_path)]) == 0
+    fitted = load(tmp_path / "churn")
+    assert type(fitted).__name__ == kind and read_manifest(tmp_path / "churn").metadata["horizon_days"] == 60
+    out = tmp_path / "scores.csv"
+    argv = ["churn-score", "--artifact", str(tmp_path / "churn"), "--shop", str(workspace / "shop")]
+    assert main([*argv, "--as-of", "2023-11-15", "--out", str(out)]) == 0
+    scores = pd.read_csv(out)
+    shop = load_shop(workspace / "shop")
+    buyers = customer_features(shop.events, "2023-11-15").query("total_orders > 0").index
+    assert scores["customer_id"].tolist() == buyers.tolist()  # the churn population: every customer who bought
+    assert scores["churn_probability"].between(0, 1).all() and scores["churn_probability"].nunique() > 1
+
+
 def test_batch_applies_rules_and_resumes(workspace, tmp_path, capsys):
     argv = ["batch", "--artifact", str(workspace / "art" / "recommender"), "--out", str(tmp_path / "out"), "-n", "5",
             "--shop", str(workspace / "shop"), "--as-of", "2023-11-01", "--max-per-category", "2",
@@ -130,7 +149,10 @@ def _one_line_error(capsys, argv, pattern):
         (["recommend", "--artifact", "{tmp}/none", "1"], "no model artefact here"),
         (["recommend", "--artifact", "{art}/churn", "1"], "not a recommender"),
         (["recommend", "--artifact", "{art}/recommender", "1", "-n", "0"], "must be at least 1"),
-        (["churn-score", "--artifact", "{art}/recommender", "--shop", "{shop}", "--as-of", AS_OF], "not a churn model"),
+        (
+            ["churn-score", "--artifact", "{art}/recommender", "--shop", "{shop}", "--as-of", AS_OF],
+            "not a churn classifier",
+        ),
         (["batch", "--artifact", "{art}/recommender", "--out", "{tmp}/b", "--max-per-category", "2"], "needs --shop"),
         (["serve", "--artifacts", "{tmp}/none"], "no artefacts directory"),
         (["generate", "--out", "{tmp}/g", "--users", "ten"], "not a whole number"),

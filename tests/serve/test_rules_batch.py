@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from shopcase.churn import customer_value
 from shopcase.recommend import EASE, ItemKNN, Popularity
 from shopcase.serve import batch as batch_module
 from shopcase.serve import save
@@ -232,6 +233,20 @@ def test_campaign_lists_contact_at_risk_customers_with_spread_unseen_items(knn, 
         max_contacts=1, cap_days=14, uplift=0.1, contact_cost=2.0,
     )  # fmt: skip
     assert not next_week.customers["customer_id"].isin(sent["user_id"]).any()  # the frequency cap
+
+
+def test_campaign_takes_model_based_customer_value_as_value_if_active(knn, shop):
+    """``churn.customer_value``'s frame is used by its ``value_if_active`` (P(churn) is already in the formula)."""
+    value = customer_value(shop.events, "2023-12-01")
+    customers = knn.user_ids_[np.isin(knn.user_ids_, value.index)][:100]
+    scores = pd.DataFrame({"customer_id": customers, "churn_probability": 0.8, "risk_segment": "HIGH"})
+    options = {"as_of": "2023-12-01", "item_category": category_lookup(shop.catalogue)}
+    campaign = campaign_lists(scores, knn, customer_value=value, uplift=0.1, contact_cost=0.5, **options)
+    chosen = campaign.customers.set_index("customer_id")
+    np.testing.assert_allclose(chosen["customer_value"], value.loc[chosen.index, "value_if_active"])
+    assert len(chosen) + campaign.not_worth == len(customers)
+    with pytest.raises(ValueError, match="value_if_active"):
+        campaign_lists(scores, knn, customer_value=value[["expected_value"]], **options)
 
 
 def test_campaign_refuses_bad_input(knn):
