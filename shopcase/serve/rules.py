@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from sklearn.utils.validation import check_is_fitted
 
 from shopcase.schema import CATEGORY, ITEM_ID, RANK, SCORE, USER_ID
 from shopcase.serve.artifacts import data_fingerprint
-from shopcase.validate import as_id_index, check_int, require_columns
+from shopcase.validate import as_id_index, check_id_kinds_match, check_int, require_columns
 
 SOURCE = "source"
 """Column saying where a recommended item came from."""
@@ -111,8 +112,12 @@ class BusinessRules:
 NO_RULES = BusinessRules()
 GROWTH = 2
 """Each further pass asks the users left short for this many times more candidates."""
+CAPPED_DEPTH = 2
+"""First ranking depth, in multiples of ``n``, under a category cap when blocked items never reach the ranking."""
 MODEL, PINNED, COLD = range(3)
 """Codes of ``SOURCES`` while the rules run."""
+Rows = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""``(position, item index, score)`` of candidates, grouped by position, best first."""
 
 
 @dataclass(frozen=True)
@@ -120,11 +125,16 @@ class _Context:
     """The rules as arrays over the model's item indices, built once per call."""
 
     item_ids: pd.Index  # the model's items, then pinned items the model does not know (new in the catalogue)
+    n_model_items: int
     blocked: np.ndarray  # bool per item: out of stock or banned
     pinned: np.ndarray  # item indices of the pins that can be shown, in pin order
     is_pinned: np.ndarray  # bool per item
     category: np.ndarray | None  # int code per item (items without a category share one code)
     n_categories: int
+
+    def hidden(self) -> np.ndarray:
+        """Model item indices never ranked: blocked, or pinned (pins are placed by the rules)."""
+        return np.flatnonzero((self.blocked | self.is_pinned)[: self.n_model_items])
 
 
 def _context(model, rules: BusinessRules) -> _Context:
@@ -145,23 +155,42 @@ def _context(model, rules: BusinessRules) -> _Context:
         values = rules.categories().reindex(item_index).to_numpy()
         category, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
         n_categories = len(uniques)
-    return _Context(item_index, blocked, pins.astype(np.int64), is_pinned, category, n_categories)
+    pins = pins.astype(np.int64)
+    return _Context(item_index, len(model.item_index_), blocked, pins, is_pinned, category, n_categories)
 
 
-def _bought_mask(users: pd.Index, pos: np.ndarray, items: np.ndarray, rules: BusinessRules) -> np.ndarray:
-    """True where (``users[pos]``, ``items``) is a pair in ``rules.bought``."""
-    found = np.zeros(len(pos), dtype=bool)
-    if rules.bought is None or len(rules.bought) == 0 or len(pos) == 0:
-        return found
-    mine = rules.bought[rules.bought[USER_ID].isin(users)]
-    if len(mine) == 0:
-        return found
-    item_index = pd.Index(pd.concat([mine[ITEM_ID], pd.Series(items)]).unique())
-    width = max(len(item_index), 1)
-    bought_users = users.get_indexer(mine[USER_ID])
-    bought = bought_users.astype(np.int64) * width + item_index.get_indexer(mine[ITEM_ID])
-    pairs = pos.astype(np.int64) * width + item_index.get_indexer(items)
-    return np.isin(pairs, bought[bought_users >= 0])
+class _Bought:
+    """``rules.bought`` for one request: sorted codes ``user position * width + item index``."""
+
+    def __init__(self, model, rules: BusinessRules, users: pd.Index, ctx: _Context) -> None:
+        self.width = len(ctx.item_ids)
+        self.codes = np.zeros(0, dtype=np.int64)
+        if rules.bought is None or len(rules.bought) == 0:
+            return
+        bought = rules.bought
+        check_id_kinds_match(pd.Index(bought[USER_ID]), model.user_index_, "bought: column 'user_id' vs the user ids")
+        check_id_kinds_match(pd.Index(bought[ITEM_ID]), model.item_index_, "bought: column 'item_id' vs the item ids")
+        pos, item = users.get_indexer(bought[USER_ID]), ctx.item_ids.get_indexer(bought[ITEM_ID])
+        keep = (pos >= 0) & (item >= 0)  # pairs of other users, or of items nobody could be shown
+        self.codes = np.unique(pos[keep].astype(np.int64) * self.width + item[keep])
+
+    def mask(self, pos: np.ndarray, item: np.ndarray) -> np.ndarray:
+        """True where (``users[pos]``, item) was bought."""
+        if not len(self.codes):
+            return np.zeros(len(pos), dtype=bool)
+        codes = pos.astype(np.int64) * self.width + item
+        found = np.minimum(np.searchsorted(self.codes, codes), len(self.codes) - 1)
+        return self.codes[found] == codes
+
+    def cells(self, positions: np.ndarray, n_model_items: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(index in positions, model item index)`` of the pairs bought by the users at ``positions`` (sorted)."""
+        if not len(self.codes) or not len(positions):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        lo, hi = np.searchsorted(self.codes, [positions[0] * self.width, (positions[-1] + 1) * self.width])
+        pos, item = np.divmod(self.codes[lo:hi], self.width)
+        local = np.minimum(np.searchsorted(positions, pos), len(positions) - 1)
+        keep = (positions[local] == pos) & (item < n_model_items)
+        return local[keep], item[keep]
 
 
 def _seen_pins(model, users: pd.Index, pinned: np.ndarray) -> np.ndarray:
@@ -186,31 +215,40 @@ def _rank_in_groups(keys: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def _one_pass(model, users: pd.Index, n: int, size: int, rules: BusinessRules, ctx: _Context, exclude_seen: bool):
-    """The rules on each user's top ``size``: rows ``(pos, item, score, source)`` and users left short.
+@dataclass(frozen=True)
+class _Request:
+    """What every pass of one call shares."""
 
-    A user is left short when fewer than ``n`` of their candidates pass and the model gave all ``size``
-    (it may have more to give); rows are grouped by user position, best first.
+    model: object
+    users: pd.Index
+    n: int
+    rules: BusinessRules
+    ctx: _Context
+    bought: _Bought
+    exclude_seen: bool
+
+
+def _one_pass(req: _Request, at: np.ndarray, found: Rows, depth: int, prefiltered: bool):
+    """The rules on the candidates ``found`` of the users at positions ``at`` (each asked for ``depth``).
+
+    ``found`` holds positions into ``at``; ``prefiltered``: blocked, pinned and bought items never reached
+    the ranking. Returns the kept rows ``(pos, item, score, source)`` (pos into ``at``, grouped, best first)
+    and the indices into ``at`` of users left short: fewer than ``n`` pass although the model gave all
+    ``depth`` (it may have more to give).
     """
-    n_users = len(users)
-    candidates = model.recommend(users, n=size, exclude_seen=exclude_seen)
-    pos = users.get_indexer(candidates[USER_ID])
-    item = model.item_index_.get_indexer(candidates[ITEM_ID])
-    score = candidates[SCORE].to_numpy(dtype=np.float64)
-    full = np.bincount(pos, minlength=n_users) >= size
-    keep = ~ctx.blocked[item] & ~ctx.is_pinned[item]
-    if rules.bought is not None:
-        keep &= ~_bought_mask(users, pos, candidates[ITEM_ID].to_numpy(), rules)
-    pos, item, score = pos[keep], item[keep], score[keep]
+    n_users, ctx = len(at), req.ctx
+    pos, item, score = found
+    full = np.bincount(pos, minlength=n_users) >= depth
+    if not prefiltered:
+        keep = ~ctx.blocked[item] & ~ctx.is_pinned[item] & ~req.bought.mask(at[pos], item)
+        pos, item, score = pos[keep], item[keep], score[keep]
     source = np.full(len(pos), MODEL, dtype=np.int8)
     if len(ctx.pinned):
         pin_pos = np.repeat(np.arange(n_users), len(ctx.pinned))
         pin_item = np.tile(ctx.pinned, n_users)
-        show = np.ones(len(pin_pos), dtype=bool)
-        if exclude_seen:
-            show &= ~_seen_pins(model, users, ctx.pinned).ravel()
-        if rules.bought is not None:
-            show &= ~_bought_mask(users, pin_pos, ctx.item_ids.take(pin_item).to_numpy(), rules)
+        show = ~req.bought.mask(at[pin_pos], pin_item)
+        if req.exclude_seen:
+            show &= ~_seen_pins(req.model, req.users[at], ctx.pinned).ravel()
         pin_pos, pin_item = pin_pos[show], pin_item[show]
         # Pins first: a stable sort by user keeps each user's pins (in pin order) before their model rows.
         pos = np.concatenate([pin_pos, pos])
@@ -221,12 +259,60 @@ def _one_pass(model, users: pd.Index, n: int, size: int, rules: BusinessRules, c
         source = np.concatenate([np.full(len(pin_pos), PINNED, dtype=np.int8), source])[order]
     if ctx.category is not None:
         seen_in_category = _rank_in_groups(pos.astype(np.int64) * ctx.n_categories + ctx.category[item])
-        keep = (seen_in_category < int(rules.max_per_category)) | (source == PINNED)
+        keep = (seen_in_category < int(req.rules.max_per_category)) | (source == PINNED)
         pos, item, score, source = pos[keep], item[keep], score[keep], source[keep]
-    keep = _rank_in_groups(pos) < n  # rows are grouped by user, best first
+    keep = _rank_in_groups(pos) < req.n  # rows are grouped by user, best first
     pos, item, score, source = pos[keep], item[keep], score[keep], source[keep]
-    short = (np.bincount(pos, minlength=n_users) < n) & full
+    short = (np.bincount(pos, minlength=n_users) < req.n) & full
     return (pos, item, score, source), np.flatnonzero(short)
+
+
+def _deepening(req: _Request, at: np.ndarray, fetch, depth: int, prefiltered: bool):
+    """Passes of the rules over the users at ``at``: ``fetch(todo, depth)`` gives the candidates of the users
+    at ``at[todo]``; users left short are asked again, ``GROWTH`` times deeper, until the model runs out."""
+    n_items = req.ctx.n_model_items
+    parts, todo = [], np.arange(len(at))
+    while len(todo):
+        depth = min(depth, n_items)
+        (pos, item, score, source), short = _one_pass(req, at[todo], fetch(todo, depth), depth, prefiltered)
+        if depth >= n_items:
+            short = short[:0]
+        done = ~np.isin(pos, short)
+        parts.append((at[todo[pos[done]]], item[done], score[done], source[done]))
+        todo, depth = todo[short], depth * GROWTH
+    return parts
+
+
+def _by_recommend(req: _Request, at: np.ndarray, depth: int):
+    """The rules on ``model.recommend``'s lists: after scoring, for any model (and cold-start users)."""
+    model = req.model
+
+    def fetch(todo: np.ndarray, size: int) -> Rows:
+        asked = req.users[at[todo]]
+        lists = model.recommend(asked, n=size, exclude_seen=req.exclude_seen)
+        pos = asked.get_indexer(lists[USER_ID])
+        return pos, model.item_index_.get_indexer(lists[ITEM_ID]), lists[SCORE].to_numpy(dtype=np.float64)
+
+    return _deepening(req, at, fetch, depth, prefiltered=False)
+
+
+def _by_candidates(req: _Request, at: np.ndarray, rows: np.ndarray, depth: int, fallback: int):
+    """The rules inside the model's ranking of one chunk of known users (model rows ``rows``, positions ``at``).
+
+    The chunk is scored once; blocked, pinned and bought items never reach its ranking, and users a rule
+    (the category cap) leaves short are ranked deeper on the same scores. A model without candidate
+    scores (``Hybrid``'s alternation) goes through ``recommend``.
+    """
+    candidates = req.model._candidates(rows, req.exclude_seen)
+    if candidates is None:
+        return _by_recommend(req, at, fallback)
+    candidates.exclude(items=req.ctx.hidden(), cells=req.bought.cells(at, req.ctx.n_model_items))
+
+    def fetch(todo: np.ndarray, size: int) -> Rows:
+        pos, item, score, _ = candidates.top_n(size, rows=todo)
+        return pos, item, score
+
+    return _deepening(req, at, fetch, depth, prefiltered=True)
 
 
 def recommend_with_rules(
@@ -243,39 +329,39 @@ def recommend_with_rules(
     model's, NaN for pinned items; ``source`` in ``SOURCES``), users in request order. A list is shorter
     than ``n`` only when the model's whole ranking has fewer items passing the rules.
 
-    ``candidates`` is how many items to ask the model for at first; users left short are asked again with
-    four times as many, until the model's list runs out. The default, ``n`` without rules, ``8n`` plus the
-    pins with a category cap (a cap needs a deeper list: a ranking is concentrated in a few categories),
-    else ``2n`` plus the pins, was chosen on the 100k-user shop, where asking for 80 instead of 10 items
-    cost about 15% more and most users then need no second pass (``benchmarks/bench_batch.py``).
+    How: for known users, each of the model's chunks is scored once (``n_jobs`` threads), items out of
+    stock, banned, pinned or already bought are excluded before the ranking, and the top ``n`` is ranked,
+    ``CAPPED_DEPTH * n`` deep under a category cap (a ranking concentrates in a few categories); users the
+    cap leaves short are ranked ``GROWTH`` times deeper on the same scores. Cold-start users, and models whose
+    ranking is not a top-n of scores, go through ``recommend``: ``2n`` candidates plus the pins (``8n`` plus
+    the pins under a cap), filtered, and asked again deeper when short. ``candidates`` sets the first depth
+    for every user instead. Speed against the model's own ``recommend``: ``benchmarks/bench_batch.py``.
     """
     n = check_int(n, "n")
     rules = (rules or NO_RULES).validated()
+    check_is_fitted(model)
     users = as_id_index(user_ids, "user_ids")
+    check_id_kinds_match(users, model.user_index_, "user_ids vs the user ids seen at fit", every=True)
     ctx = _context(model, rules)
+    req = _Request(model, users, n, rules, ctx, _Bought(model, rules, users, ctx), exclude_seen)
+    capped = rules.max_per_category is not None
     if candidates is not None:
-        size = max(check_int(candidates, "candidates"), n)
-    elif rules.is_empty():
-        size = n
+        first = fallback = max(check_int(candidates, "candidates"), n)
     else:
-        size = (8 if rules.max_per_category is not None else 2) * n + len(ctx.pinned)
-    n_items = len(model.item_ids_)
+        first = CAPPED_DEPTH * n if capped else n
+        fallback = n if rules.is_empty() else (8 if capped else 2) * n + len(ctx.pinned)
+    rows = model.user_index_.get_indexer(users)
+    known = np.flatnonzero(rows >= 0)
+    chunks = model._map_chunks(len(known), lambda c: _by_candidates(req, known[c], rows[known[c]], first, fallback))
+    parts = [part for chunk in chunks for part in chunk]
+    cold = np.flatnonzero(rows < 0)
+    if len(cold):
+        parts += _by_recommend(req, cold, fallback)
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int8))
-    parts, todo = [empty], np.arange(len(users))
-    while len(todo):
-        (pos, item, score, source), short = _one_pass(
-            model, users[todo], n, min(size, n_items), rules, ctx, exclude_seen
-        )
-        if size >= n_items:
-            short = short[:0]
-        done = ~np.isin(pos, short)
-        parts.append((todo[pos[done]], item[done], score[done], source[done]))
-        todo, size = todo[short], size * GROWTH
-    pos, item, score, source = (np.concatenate(a) for a in zip(*parts, strict=True))
+    pos, item, score, source = (np.concatenate(a) for a in zip(empty, *parts, strict=True))
     order = np.argsort(pos, kind="stable")  # each pass keeps its rows best first; users come back in order
     pos, item, score, source = pos[order], item[order], score[order], source[order]
-    cold = model.user_index_.get_indexer(users) < 0
-    source[(source == MODEL) & cold[pos]] = COLD
+    source[(source == MODEL) & (rows[pos] < 0)] = COLD
     return pd.DataFrame(
         {
             USER_ID: users.take(pos),
