@@ -164,3 +164,30 @@ SESSIONS = "sessions"
 ORDERS = "orders"
 REVENUE = "revenue"  # currency units, >= 0
 CONVERTED = "converted"  # at least one order in the period
+
+# --- demand (issue 12) -----------------------------------------------------------
+SERIES_ID = "series_id"  # what a demand series is of: an item id or a category
+DATE = "date"  # a calendar day (midnight)
+DEMAND = "demand"  # units sold that day
+IN_STOCK = "in_stock"  # share of the series' items in stock that day, in [0, 1] (1 or 0 for an item)
+PROMOTION = "promotion"  # share of the series' items on promotion that day, in [0, 1]
+FORECAST = "forecast"  # the point forecast: the predictive mean, units per day
+VARIANCE = "variance"  # the predictive variance, units^2
+ORIGIN = "origin"  # the first day forecast: the model saw every day before it
+MODEL = "model"
+
+DAILY_DEMAND_COLUMNS: dict[str, str] = {
+    SERIES_ID: "id",
+    DATE: "datetime",
+    DEMAND: "number",
+}
+"""One row per series and day, every day from the series' start to its end (zeros filled); optional columns
+``in_stock``, ``promotion``, ``price`` (the day's price) and ``category`` describe the day or the series."""
+
+FORECASTS_COLUMNS: dict[str, str] = {
+    SERIES_ID: "id",
+    DATE: "datetime",
+    FORECAST: "number",
+    VARIANCE: "number",
+}
+"""One row per series and forecast day; quantile columns ``q0.5``, ``q0.9``, ... may follow."""

@@ -12,8 +12,10 @@ function of shopcase calls these instead of writing its own:
 - ids: ``as_id_index`` (requested ids), ``id_kind`` / ``check_id_kinds_match`` (ids that can never
   match, e.g. ``"1"`` vs ``1``), ``check_single_id_kind`` (a column mixing them), ``check_no_missing``;
 - dates: ``as_timestamp`` (an explicit date, never "now"), ``datetime_column``;
-- frames: ``require_columns``, ``validate_frame`` (against a ``shopcase.schema`` mapping),
-  ``check_numeric_columns``, ``check_unique``, ``count_duplicates``, ``align_to_ids``;
+- frames: ``require_columns`` (``require_column_names`` for any table, e.g. Spark's),
+  ``validate_frame`` (against a ``shopcase.schema`` mapping), ``check_numeric_columns``, ``check_unique``,
+  ``check_daily_dates`` (one row per key and day, no gaps),
+  ``count_duplicates`` / ``check_no_duplicates``, ``align_to_ids``;
 - estimator parameters: ``check_n_jobs``, and ``check_params`` over a class's declared
   ``_parameter_constraints`` (``Number``, ``Integer``, ``Choice``, ``Flag``, ``NJobs``, ``InstanceOf``,
   ``SequenceOf``).
@@ -68,9 +70,14 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], name: str) -> N
     """Raise ``ValueError`` if ``frame`` is not a DataFrame or lacks any of ``columns``."""
     if not isinstance(frame, pd.DataFrame):
         raise ValueError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
+    require_column_names(list(frame.columns), columns, name)
+
+
+def require_column_names(present: Sequence[str], columns: Iterable[str], name: str) -> None:
+    """Raise ``ValueError`` if any of ``columns`` is not among the column names ``present`` (any kind of table)."""
+    missing = [c for c in columns if c not in present]
     if missing:
-        raise ValueError(f"{name} is missing column(s) {missing}; it has {list(frame.columns)}")
+        raise ValueError(f"{name} is missing column(s) {missing}; it has {list(present)}")
 
 
 def _fail(name: str, column: str, n_bad: int, n_rows: int, what: str) -> None:
@@ -116,6 +123,7 @@ def validate_frame(
     *,
     key: Iterable[str] | None = None,
     allow_empty: bool = False,
+    check_duplicates: bool = True,
 ) -> pd.DataFrame:
     """Check ``frame`` against ``schema`` (a ``shopcase.schema`` mapping column -> kind).
 
@@ -123,7 +131,8 @@ def validate_frame(
     ``datetime`` / ``datetime_or_missing`` (parseable; converted in the returned
     frame), ``bool``, ``category`` and ``text`` (no missing values).
     ``key`` names the columns that identify a row; duplicated keys are an error
-    (with no key, fully duplicated rows are). Returns the frame, with datetime
+    (with no key, fully duplicated rows are); ``check_duplicates=False`` leaves that count
+    to a caller that gets it more cheaply (``check_no_duplicates``). Returns the frame, with datetime
     columns parsed; a copy is made only when a column has to be converted.
     Raises ``ValueError`` naming the table, column and offending row count.
     """
@@ -147,11 +156,9 @@ def validate_frame(
                 _fail(name, column, n_missing, len(frame), "missing (NaN)")
         elif kind != "id_or_missing":
             raise ValueError(f"unknown column kind {kind!r} for column '{column}' in the schema of {name}")
-    subset = list(key) if key is not None else list(schema.keys())
-    n_dup = count_duplicates(frame, subset)
-    if n_dup:
-        what = f"key {subset}" if key is not None else "all columns"
-        raise ValueError(f"{name} has {n_dup:,} duplicate rows on {what}; aggregate or de-duplicate them first")
+    if check_duplicates:
+        subset = list(key) if key is not None else list(schema.keys())
+        check_no_duplicates(count_duplicates(frame, subset), name, key)
     if converted:
         frame = frame.assign(**converted)
     return frame
@@ -171,6 +178,13 @@ def count_duplicates(frame: pd.DataFrame, columns: Sequence[str]) -> int:
     if not candidates.any():
         return 0
     return int(frame.loc[candidates, list(columns)].duplicated().sum())
+
+
+def check_no_duplicates(n_duplicates: int, name: str, key: Iterable[str] | None) -> None:
+    """``ValueError`` if ``n_duplicates`` rows of table ``name`` repeat an earlier row's ``key`` (None: all columns)."""
+    if n_duplicates:
+        what = f"key {list(key)}" if key is not None else "all columns"
+        raise ValueError(f"{name} has {n_duplicates:,} duplicate rows on {what}; aggregate or de-duplicate them first")
 
 
 def as_timestamp(value: object, name: str = "as_of") -> pd.Timestamp:
@@ -717,3 +731,30 @@ def align_to_ids(values: pd.Series, ids: pd.Index, name: str, ids_name: str) -> 
             f"(e.g. {only_ids[:3].tolist()}), {len(only_values)} only in {name} (e.g. {only_values[:3].tolist()})"
         )
     return values.reindex(ids)
+
+
+def check_daily_dates(frame: pd.DataFrame, key: str, date: str, name: str) -> None:
+    """Raise ``ValueError`` unless every ``key`` has exactly one row per day from its first to its last date.
+
+    ``date`` must hold midnights (calendar days). A missing day ("gap") would shift every lag and season a
+    model computes, so it is refused rather than filled: say what the day's value is (often 0) first.
+    """
+    require_columns(frame, [key, date], name)
+    days = datetime_column(frame, date, name)
+    if (days != days.dt.normalize()).any():
+        raise ValueError(f"{name}: column '{date}' must hold calendar days (midnight), some rows have a time of day")
+    ordinal = days.to_numpy().astype("datetime64[D]").astype(np.int64)
+    codes, _ = pd.factorize(frame[key], sort=False)
+    order = np.lexsort((ordinal, codes))
+    codes, ordinal = codes[order], ordinal[order]
+    same = codes[1:] == codes[:-1]
+    step = np.diff(ordinal)[same]
+    if (step == 0).any():
+        raise ValueError(f"{name}: {int((step == 0).sum()):,} duplicated ({key}, {date}) rows; one row per day")
+    if (step > 1).any():
+        where = np.flatnonzero(same)[step > 1][0]
+        first_gap = pd.Timestamp(np.datetime64(int(ordinal[where]), "D")) + pd.Timedelta(days=1)
+        raise ValueError(
+            f"{name}: gaps in dates in column '{date}' ({int((step > 1).sum()):,} of them, the first at "
+            f"{first_gap.date()} for {key} {frame[key].iloc[order[where]]!r}); fill missing days (e.g. with 0 demand)"
+        )

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from shopcase.data.catalogue_words import BRAND_SYLLABLES, CATEGORIES
+from shopcase.data.demand_truth import PRICE_GRID, demand_curves, lost_units
 from shopcase.data.hidden_truth import GroundTruth
 from shopcase.data.trading import (
     ONLINE_RETAIL_WEEKDAYS,
@@ -98,6 +99,7 @@ class ShopConfig:
     promotion_days: float = 10.0  # mean length of a promotion
     stockouts_per_year: float = 2.0  # out-of-stock spells per item and year
     stockout_days: float = 5.0  # mean length of an out-of-stock spell
+    price_elasticity: float = 1.0  # scales how the day's price moves carting (1: each user's price sensitivity)
 
     def validated(self) -> ShopConfig:
         """Return self if every field is in range, else raise ``ValueError`` naming the field."""
@@ -117,7 +119,13 @@ class ShopConfig:
             raise ValueError("weekday_profile is all zero: nobody would ever shop")
         check_number(self.season_peak_day, "season_peak_day", low=0.0, high=365.0)
         check_probability(self.promotion_discount, "promotion_discount", inclusive=True)
-        for name in ("season_height", "price_changes_per_year", "promotions_per_year", "stockouts_per_year"):
+        for name in (
+            "season_height",
+            "price_changes_per_year",
+            "promotions_per_year",
+            "stockouts_per_year",
+            "price_elasticity",
+        ):
             check_number(getattr(self, name), name, low=0.0)
         for name in (
             "season_rise_days",
@@ -351,7 +359,16 @@ def _make_sessions(
 
 
 def _make_events(
-    cfg, rng, sessions, users, items, truth: GroundTruth, start: pd.Timestamp, period: float, calendar: TradingCalendar
+    cfg,
+    rng,
+    sessions,
+    users,
+    items,
+    truth: GroundTruth,
+    start: pd.Timestamp,
+    period: float,
+    calendar: TradingCalendar,
+    truth_rng: np.random.Generator | None = None,
 ):
     n_sessions = len(sessions["user"])
     session = np.repeat(np.arange(n_sessions), sessions["n_views"])
@@ -383,13 +400,40 @@ def _make_events(
     logit -= cfg.browse_cart_penalty * sessions["browse"][session]
     # Today's price against the list price: a discount tempts the price-sensitive most.
     day = calendar.day_index(view_day)
-    logit -= truth.price_sensitivity[user] * np.log(calendar.price[item, day] / calendar.list_price[item])
-    carted = rng.random(len(item)) < 1.0 / (1.0 + np.exp(-logit))
-    carted &= calendar.in_stock[item, day]  # out of stock: seen, not bought (sales are censored)
+    base_logit = logit.copy()
+    price_response = cfg.price_elasticity * truth.price_sensitivity[user]
+    logit -= price_response * np.log(calendar.price[item, day] / calendar.list_price[item])
+    wanted = rng.random(len(item)) < 1.0 / (1.0 + np.exp(-logit))
+    in_stock = calendar.in_stock[item, day]
+    carted = wanted & in_stock  # out of stock: seen, not bought (sales are censored)
     bought = carted & sessions["checkout"][session]
     # One purchase line per item and order, at the end of the session.
     line = pd.DataFrame({"s": session[bought], "i": item[bought]}).drop_duplicates()
     line_session, line_item = line["s"].to_numpy(), line["i"].to_numpy()
+    if truth_rng is not None:
+        # The hidden demand behind the log (shopcase.data.demand_truth); its own stream leaves the log unchanged.
+        n_items = len(calendar.list_price)
+        truth.item_lost_units = lost_units(
+            truth_rng,
+            session,
+            item,
+            day,
+            wanted & ~in_stock & sessions["checkout"][session],
+            line_session.astype(np.int64) * n_items + line_item,
+            n_items,
+            calendar.n_days,
+        )
+        truth.item_demand_curve = demand_curves(
+            session,
+            item,
+            base_logit,
+            price_response,
+            sessions["checkout"][session],
+            n_items,
+            calendar.n_days,
+        )
+        truth.price_grid = PRICE_GRID.copy()
+    del base_logit, in_stock, wanted
     session_end = np.zeros(n_sessions)
     np.maximum.at(session_end, session, view_time)
 
@@ -507,6 +551,11 @@ def _catalogue_state(cfg: ShopConfig) -> _CatalogueState:
         promotion=promotion,
         in_stock=stock_schedule(stock_rng, cfg.n_items, n_days, cfg.stockouts_per_year, cfg.stockout_days),
     )
+    # Unit costs for margins: a cost share per category (gross margins differ: groceries thin, beauty wide)
+    # and a little per item, from a stream of their own.
+    cost_rng = _streams(cfg.seed, 4, n=1)[0]
+    share = cost_rng.uniform(0.3, 0.8, len(CATEGORIES))[items["category"]] + cost_rng.normal(0, 0.05, cfg.n_items)
+    items["unit_cost"] = np.round(items["price"] * np.clip(share, 0.2, 0.9), 2)
     return _CatalogueState(catalogue, items, calendar)
 
 
@@ -551,7 +600,8 @@ def generate_user_block(config: ShopConfig, block: int, catalogue_state: _Catalo
         .reshape(n_block, cfg.staples_per_user)
     )
     sessions = _make_sessions(cfg, n_block, streams[2], users, period, state.calendar)
-    events = _make_events(cfg, streams[3], sessions, users, items, truth, t0, period, state.calendar)
+    truth_rng = _streams(cfg.seed, 3, block, n=1)[0]  # the demand truth's own draws (lost sales' units)
+    events = _make_events(cfg, streams[3], sessions, users, items, truth, t0, period, state.calendar, truth_rng)
     emails = _make_emails(cfg, n_block, streams[4], users, t0, period)
     events[USER_ID] += first
     emails[USER_ID] += first

@@ -20,7 +20,7 @@ from shopcase.data.generate import Shop, ShopConfig, generate_shop
 from shopcase.data.hidden_truth import GroundTruth
 from shopcase.paths import generated_dir
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 5
 """Bump when the generator's output changes, so stale caches are not read."""
 
 _TABLES = ("catalogue", "users", "events", "emails", "prices", "stockouts")

@@ -10,8 +10,9 @@ users), so that every block of users sees the same calendar:
   peak in early December and falls quickly after Christmas, as Online Retail's daily orders do.
 - **What things cost**: each item's list price changes now and then (a permanent step), and promotions put
   a whole category on sale for a week or two. A user's chance to put a viewed item in the cart moves with
-  ``- price_sensitivity x log(price today / list price)``, so a 20% discount lifts demand most among
-  price-sensitive users. Purchases record the price of the day.
+  ``- price_elasticity x price_sensitivity x log(price today / list price)`` (``price_elasticity`` a shop
+  setting, 1 by default), so a 20% discount lifts demand most among price-sensitive users. Purchases
+  record the price of the day.
 - **What is in stock**: items run out now and then for a few days; an out-of-stock item can be viewed but not
   bought, so sales are censored, as in a real log.
 

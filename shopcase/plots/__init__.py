@@ -5,6 +5,14 @@ so a notebook writes ``from shopcase import plots`` and ``plots.calibration(...)
 """
 
 from shopcase.plots.churn import calibration, churn_timeline, differences, importance, value_comparison
+from shopcase.plots.demand import (
+    demand_shape,
+    forecast_examples,
+    inventory_tradeoff,
+    metric_by_band,
+    profit_curves,
+    regret_curves,
+)
 from shopcase.plots.deployment import latency_histogram, rules_effect
 from shopcase.plots.experiments import (
     calibration_curve,
@@ -24,6 +32,7 @@ from shopcase.plots.shop import (
     popularity_curves,
     trading_calendar,
 )
+from shopcase.plots.spark import spark_scaling
 
 __all__ = [
     "calibration",
@@ -31,13 +40,18 @@ __all__ = [
     "category_mix",
     "churn_timeline",
     "click_bias",
+    "demand_shape",
     "differences",
     "estimates_with_truth",
     "events_over_time",
     "feature_gain",
+    "forecast_examples",
     "funnel_chart",
     "funnel_steps",
     "importance",
+    "inventory_tradeoff",
+    "latency_histogram",
+    "metric_by_band",
     "metric_lines",
     "metrics_by_k",
     "model_intervals",
@@ -45,14 +59,15 @@ __all__ = [
     "order_values",
     "popularity_curves",
     "power_curve",
+    "profit_curves",
     "ranker_gains",
+    "regret_curves",
     "rejection_rates",
+    "rules_effect",
     "scaling_curves",
     "sequential_path",
+    "spark_scaling",
     "tradeoff",
     "trading_calendar",
     "value_comparison",
-    # deployment (notebook 09)
-    "latency_histogram",
-    "rules_effect",
 ]

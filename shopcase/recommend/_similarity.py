@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import scipy.sparse as sp
 
+from shopcase.recommend._memory import release_free_memory
 from shopcase.recommend._parallel import ordered_map
 from shopcase.recommend._topn import TINY, _rank_within, keep_top_k, top_k_positions
 
@@ -107,6 +108,71 @@ def cosine_top_k(
     return keep_top_k(similarity, k)
 
 
+def upper_gram_blocks(
+    vectors: sp.csr_matrix,
+    vectors_t: sp.csr_matrix,
+    block_rows: Callable[[int], int],
+    transform: Callable[[int, int, np.ndarray], None] | None = None,
+) -> Iterator[tuple[int, int, np.ndarray]]:
+    """The upper triangle of ``vectors @ vectors.T`` a block of rows at a time, in row order.
+
+    ``vectors`` is ``m x d`` and ``vectors_t`` the same matrix as ``d x m`` (the same
+    entries). Yields ``(a, e, dense)`` with ``dense[i, j] = dot(row a + i, row a + j)``,
+    shape ``(e - a) x (m - a)``, for consecutive blocks of ``block_rows(a)`` rows: only
+    the pairs with rows ``>= a``, about half the work of the full product. Each block
+    is one ``sparse_product`` with exactly the useful multiply-adds, in the order a
+    column slice of ``vectors_t`` would give (the same bits; see ``_suffix_blocks``),
+    then ``transform(a, e, dense)`` if given (in place). Blocks are computed on worker
+    threads (``ordered_map``, at most ``n_jobs + 1`` in flight).
+    """
+    m = vectors.shape[0]
+
+    def block(item: tuple[int, int, sp.csr_matrix, sp.csr_matrix]) -> tuple[int, int, np.ndarray]:
+        a, e, rows, suffixes = item
+        dots = sparse_product(rows, suffixes)  # columns >= a only
+        dots.indices -= a
+        dense = sp.csr_matrix((dots.data, dots.indices, dots.indptr), shape=(e - a, m - a)).toarray()
+        del dots
+        if transform is not None:
+            transform(a, e, dense)
+        return a, e, dense
+
+    return ordered_map(block, _suffix_blocks(vectors, vectors_t, block_rows))
+
+
+def _suffix_blocks(
+    vectors: sp.csr_matrix, vectors_t: sp.csr_matrix, block_rows: Callable[[int], int]
+) -> Iterator[tuple[int, int, sp.csr_matrix, sp.csr_matrix]]:
+    """Each block ``[a, e)``: its rows of ``vectors`` and, without copying, ``vectors_t`` in columns ``>= a``.
+
+    Row ``u`` of ``vectors_t`` becomes two rows of a ``2 d x m`` matrix over the same
+    ``data`` and ``indices`` (only its index pointer is new): row ``2 u + 1`` holds its
+    entries in columns ``>= a`` (a suffix, as columns ascend) and row ``2 u`` those
+    ``< a`` (a prefix). The block's rows point to the odd rows only (column ``u``
+    becomes ``2 u + 1``). ``dead[u]``, row ``u``'s entries in columns ``< a``, grows by
+    the previous blocks' entries (``vectors`` has the same entries as ``vectors_t``).
+    """
+    m, d = vectors.shape
+    if not vectors_t.has_sorted_indices:  # the suffixes rely on each row's columns ascending
+        vectors_t = vectors_t.sorted_indices()
+    index = np.int64 if 2 * d + 1 >= 2**31 - 1 or vectors_t.nnz >= 2**31 - 1 else np.int32
+    indices = vectors_t.indices.astype(index, copy=False)
+    dead = np.zeros(d, dtype=index)
+    a = 0
+    while a < m:
+        e = min(m, a + max(1, block_rows(a)))
+        split = np.empty(2 * d + 1, dtype=index)
+        split[0] = 0
+        split[1::2] = vectors_t.indptr[:-1] + dead
+        split[2::2] = vectors_t.indptr[1:]
+        suffixes = sp.csr_matrix((vectors_t.data, indices, split), shape=(2 * d, m))
+        rows = vectors[a:e]
+        odd = sp.csr_matrix((rows.data, 2 * rows.indices.astype(index) + 1, rows.indptr), shape=(e - a, 2 * d))
+        yield a, e, odd, suffixes
+        dead += np.bincount(rows.indices, minlength=d).astype(index)
+        a = e
+
+
 def cosine_top_k_all(
     vectors: sp.csr_matrix,
     vectors_t: sp.csr_matrix,
@@ -120,35 +186,16 @@ def cosine_top_k_all(
     ``vectors`` is ``m x d`` and ``vectors_t`` the same matrix as ``d x m``. Equal to
     ``cosine_top_k`` over all rows (bit for bit), at about half the cost: the
     similarity is symmetric, so block ``[a, e)`` computes only its pairs with rows
-    ``>= a``, as a dense ``(e - a) x (m - a)`` array (``block_rows(a)`` rows, sized
-    by the caller to the memory budget). Its columns ``>= e`` are the later rows'
-    pairs with this block: they are kept as those rows' candidates (``_Candidates``).
+    ``>= a``, as a dense ``(e - a) x (m - a)`` array (``upper_gram_blocks``, ``block_rows(a)``
+    rows, sized by the caller to the memory budget). Its columns ``>= e`` are the later
+    rows' pairs with this block: they are kept as those rows' candidates (``_Candidates``).
     Its rows are then complete: their candidates from earlier blocks plus their row
-    of the block. Products run on worker threads (``ordered_map``); candidates are
-    gathered in the calling thread, in block order.
+    of the block. Products run on worker threads; candidates are gathered in the
+    calling thread, in block order.
     """
     m = vectors.shape[0]
-    blocks = []
-    start = 0
-    while start < m:
-        blocks.append((start, min(m, start + max(1, block_rows(start)))))
-        start = blocks[-1][1]
 
-    def sliced() -> Iterator[tuple[int, int, sp.csr_matrix, int]]:
-        # Columns < a are never needed again; drop them once an eighth of the columns are dead
-        # (slicing every block would copy the matrix ~40 times; the dead columns cost ~5% more flops).
-        base, base_start = vectors_t, 0
-        for a, e in blocks:
-            if a - base_start > (m - base_start) // 8:
-                base, base_start = _columns_from(base, a), a
-            yield a, e, base, base_start
-
-    def similarity_block(block: tuple[int, int, sp.csr_matrix, int]) -> tuple[int, int, np.ndarray]:
-        a, e, base, base_start = block
-        dots = sparse_product(vectors[a:e], base)
-        dense = sp.csr_matrix(
-            (dots.data, dots.indices - base_start, dots.indptr), shape=(e - a, m - base_start)
-        ).toarray()[:, a - base_start :]
+    def cosine(a: int, e: int, dense: np.ndarray) -> None:
         # The same operations, in the same order, as cosine_rows: the same bits. A few rows at a time,
         # so the denominators stay small (in cache) instead of another block-sized array.
         # 0 / 0 (a zero vector, no shrinkage) gives NaN, which is never a neighbour, like the 0 it stands for.
@@ -159,18 +206,25 @@ def cosine_top_k_all(
                 denominator += shrinkage
                 dense[r : r + step] /= denominator
         dense[np.arange(e - a), np.arange(e - a)] = 0.0  # nothing is its own neighbour
-        return a, e, dense
 
     candidates = _Candidates(m, k)
-    values, cols, counts = [], [], []
-    for a, e, dense in ordered_map(similarity_block, sliced()):
+    # The result is written in place as rows complete (at most k per row): no list of pieces to concatenate.
+    size = m * min(k, max(m - 1, 0))
+    values = np.empty(size)
+    cols = np.empty(size, dtype=candidates.col.dtype)
+    indptr = np.zeros(m + 1, dtype=np.int64)
+    for a, e, dense in upper_gram_blocks(vectors, vectors_t, block_rows, cosine):
         candidates.add(e, dense[:, e - a :].T, a)
         row, col, value = candidates.finish(a, dense)
-        values.append(value)
-        cols.append(col)
-        counts.append(np.bincount(row, minlength=e - a))
-    indptr = np.concatenate(([0], np.cumsum(np.concatenate(counts))))
-    return sp.csr_matrix((np.concatenate(values), np.concatenate(cols), indptr), shape=(m, m))
+        del dense
+        stored = int(indptr[a])
+        values[stored : stored + len(value)] = value
+        cols[stored : stored + len(value)] = col
+        indptr[a + 1 : e + 1] = stored + np.cumsum(np.bincount(row, minlength=e - a))
+    del candidates
+    release_free_memory()  # the blocks' memory, kept by the worker threads' arenas otherwise
+    nnz = int(indptr[-1])
+    return sp.csr_matrix((values[:nnz], cols[:nnz], indptr), shape=(m, m))
 
 
 class _Candidates:
@@ -256,13 +310,6 @@ class _Candidates:
         return row, col, value
 
 
-def _columns_from(matrix: sp.csr_matrix, start: int) -> sp.csr_matrix:
-    """``matrix`` without the entries in columns ``< start`` (same shape; sorted indices are kept)."""
-    keep = matrix.indices >= start
-    kept_before = np.concatenate(([0], np.cumsum(keep, dtype=matrix.indptr.dtype)))
-    return sp.csr_matrix((matrix.data[keep], matrix.indices[keep], kept_before[matrix.indptr]), shape=matrix.shape)
-
-
 def idf(matrix_docs_by_terms: sp.csr_matrix) -> np.ndarray:
     """``log(N) - log1p(df)`` per column, N = rows (implicit's formula, so results are comparable)."""
     n_docs = matrix_docs_by_terms.shape[0]
@@ -290,9 +337,9 @@ def bm25_weight(items_by_users: sp.csr_matrix, k1: float, b: float) -> sp.csr_ma
 class ItemCosineSimilarMixin:
     """``_similar`` for the neighbourhood models: the full (unpruned) shrunk item-item cosine.
 
-    The model sets ``item_vectors_`` (``items x users`` CSR), ``item_norms_`` and
-    ``_users_by_items`` (``item_vectors_`` transposed once, CSR) at fit; the base
-    class removes each item from its own list.
+    The model provides ``item_vectors_`` (``items x users`` CSR), ``item_norms_`` and
+    ``_users_by_items`` (``item_vectors_`` transposed once, CSR); the base class
+    removes each item from its own list.
     """
 
     item_vectors_: sp.csr_matrix

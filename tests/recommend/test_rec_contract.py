@@ -487,7 +487,7 @@ def test_parts_left_at_none_use_the_composites_threads(dated, monkeypatch):
     assert used == [2, 1]  # the first part's similarity blocks ran on 2 threads, the second's on its own 1
     used.clear()
     Hybrid([ItemKNN(), EASE()], n_jobs=2).fit(dated).recommend(users_of(dated), n=3)
-    assert used == [2, 2]
+    assert used == [2, 2, 2]  # ItemKNN's similarity blocks, EASE's Gram blocks, the composite's scoring
 
 
 # --- the reference design, where the contract applies ------------------------------------------------------
