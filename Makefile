@@ -33,7 +33,7 @@ $(STAMP): pyproject.toml Makefile
 	@touch $@
 
 run: $(STAMP)
-	@$(BIN)/python -m shopcase.runner run --build build
+	@$(BIN)/shopcase run-notebooks --build build
 
 # Cross-checks against independent implementations must run, not skip, under make test. So must the Spark
 # tests wherever Java is present; Java is the one thing pip cannot install, so a machine without it gets one line

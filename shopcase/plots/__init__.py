@@ -13,6 +13,7 @@ from shopcase.plots.demand import (
     profit_curves,
     regret_curves,
 )
+from shopcase.plots.deployment import latency_histogram, rules_effect
 from shopcase.plots.experiments import (
     calibration_curve,
     estimates_with_truth,
@@ -49,6 +50,7 @@ __all__ = [
     "funnel_steps",
     "importance",
     "inventory_tradeoff",
+    "latency_histogram",
     "metric_by_band",
     "metric_lines",
     "metrics_by_k",
@@ -61,6 +63,7 @@ __all__ = [
     "ranker_gains",
     "regret_curves",
     "rejection_rates",
+    "rules_effect",
     "scaling_curves",
     "sequential_path",
     "spark_scaling",

@@ -155,21 +155,22 @@ def top_n_csr(
     n: int,
     excluded: tuple[np.ndarray, np.ndarray] | None = None,
     floor: float = LOWEST,
+    blocked: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Top ``n`` stored entries ``>= floor`` of every row of a CSR matrix (no duplicate entries, no ``+inf``).
 
     Entries not stored are not candidates; stored ``-inf`` (or NaN) entries, entries
-    below ``floor`` (e.g. ``TINY``: positive scores only) and the ``excluded`` cells
-    ``(rows, cols)`` are never returned. Column indices need not be sorted (ties at
+    below ``floor`` (e.g. ``TINY``: positive scores only), the ``excluded`` cells
+    ``(rows, cols)`` and the cells where the bool mask ``blocked`` (the matrix's shape)
+    is True are never returned. Column indices need not be sorted (ties at
     a row's ``n``-th value are settled by the final sort). Same order and tie rule
     as ``top_n_dense``; returns ``(row, col, score, rank)``. Work is linear in the
     number of stored entries, never in the number of columns.
     """
     n_rows = scores.shape[0]
     indptr, value = scores.indptr, scores.data
-    blocked = None
     if excluded is not None and len(excluded[0]):
-        blocked = np.zeros(scores.shape, dtype=bool)  # 1 byte per cell of the chunk
+        blocked = np.zeros(scores.shape, dtype=bool) if blocked is None else blocked.copy()  # 1 byte per cell
         blocked[excluded] = True
     # A lower bound of each row's n-th best allowed score; excluded cells are looked up only for
     # the sample and for the few entries above the bound, not for every stored entry.
@@ -184,6 +185,71 @@ def top_n_csr(
     exact = _threshold_floor(nth_largest_grouped(kept_indptr, value, n), floor)
     keep = np.flatnonzero(value >= exact[row])
     return _ranked(row[keep], col[keep], value[keep], n, n_rows)
+
+
+class Candidates:
+    """One chunk's candidate scores, ranked by ``top_n`` as often as needed without scoring again.
+
+    Built from dense scores (``rows x items``, ``-inf`` where an item may not be returned; the array is
+    owned, and ``exclude`` writes into it) or from a CSR matrix of a sparse model, whose stored entries
+    ``>= floor`` are the candidates, less the ``excluded`` cells (``(rows, cols)``). ``exclude`` takes out
+    more: whole items, or cells. The base's ``_top_n_rows`` ranks a chunk once; ``shopcase.serve``'s
+    business rules exclude the items a merchandiser blocks before ranking, and rank the users a rule
+    leaves short again, deeper, on the same scores.
+    """
+
+    def __init__(
+        self,
+        scores: np.ndarray | sp.spmatrix,
+        floor: float = LOWEST,
+        excluded: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        self.floor = floor
+        self._blocked: np.ndarray | None = None
+        if sp.issparse(scores):
+            scores = sp.csr_matrix(scores)
+            if scores.nnz and scores.data.max() == np.inf:  # never returned, like NaN (rare: copy)
+                scores = scores.copy()
+                scores.data[scores.data == np.inf] = -np.inf
+        self.scores = scores
+        self.exclude(cells=excluded)
+
+    @property
+    def n_rows(self) -> int:
+        return self.scores.shape[0]
+
+    def exclude(self, items: np.ndarray | None = None, cells: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """Never return the columns ``items`` (indices) nor the ``cells`` ``(rows, cols)``."""
+        items = None if items is None or not len(items) else items
+        cells = None if cells is None or not len(cells[0]) else cells
+        if items is None and cells is None:
+            return
+        if sp.issparse(self.scores):
+            if self._blocked is None:
+                self._blocked = np.zeros(self.scores.shape, dtype=bool)  # 1 byte per cell of the chunk
+            target, value = self._blocked, True
+        else:
+            target, value = self.scores, -np.inf
+        if items is not None:
+            target[:, items] = value
+        if cells is not None:
+            target[cells] = value
+
+    def top_n(self, n: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Top ``n`` candidates of each row (of ``rows`` only, if given) as ``(row, col, score, rank)``.
+
+        Same order and tie rule as ``top_n_dense``; ``row`` is the row in the chunk, or the index in ``rows``.
+        """
+        scores, blocked = self.scores, self._blocked
+        if rows is not None:
+            scores = scores[rows]
+            blocked = None if blocked is None else blocked[rows]
+        if sp.issparse(scores):
+            row, col, value, rank = top_n_csr(scores, n, floor=self.floor, blocked=blocked)
+        else:
+            row, col, rank = top_n_dense(scores, n)
+            value = scores[row, col]
+        return row, col, value, rank
 
 
 def _sampled_nth_largest(

@@ -41,8 +41,8 @@ Conventions (tested over every model in ``tests/recommend/test_rec_contract.py``
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
-from typing import ClassVar, Self
+from collections.abc import Callable, Iterable
+from typing import ClassVar, Self, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -51,7 +51,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from shopcase.recommend._parallel import effective_threads, ordered_map, thread_scope
-from shopcase.recommend._topn import TINY, top_n_csr, top_n_dense
+from shopcase.recommend._topn import TINY, Candidates, top_n_dense
 from shopcase.schema import INTERACTIONS_COLUMNS, ITEM_ID, RANK, RATING, SCORE, SIMILAR_ITEM_ID, USER_ID, K
 from shopcase.validate import (
     Constraint,
@@ -65,6 +65,8 @@ from shopcase.validate import (
     check_single_id_kind,
     validate_frame,
 )
+
+T = TypeVar("T")
 
 CHUNK_CELLS: int = 5_000_000
 """Dense cells per chunk of scores: 40 MB of float64; top-n temporaries bring the peak to ~150 MB."""
@@ -281,38 +283,41 @@ class BaseRecommender(BaseEstimator, ABC):
         scores[np.arange(len(item_rows)), item_rows] = -np.inf
         return scores
 
-    def _top_n_sparse(
-        self, scores: sp.spmatrix, n: int, excluded: tuple[np.ndarray, np.ndarray] | None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Top-n of one chunk of sparse scores (``_sparse_scores`` models); ``excluded`` cells are never returned.
+    def _sparse_candidates(self, scores: sp.spmatrix, excluded: tuple[np.ndarray, np.ndarray] | None) -> Candidates:
+        """Candidates of one chunk of sparse scores (``_sparse_scores`` models); ``excluded`` cells never returned.
 
         Work and memory follow the stored entries: the scores of an ItemKNN chunk are ~17%
         of its cells, and the only dense array is a bool mask of the chunk (1 byte per cell).
         """
-        scores = sp.csr_matrix(scores)
-        if scores.nnz and scores.data.max() == np.inf:  # never returned, like NaN (rare: copy)
-            scores = scores.copy()
-            scores.data[scores.data == np.inf] = -np.inf
-        return top_n_csr(scores, n, excluded, floor=TINY)  # TINY: positive scores only
+        return Candidates(scores, floor=TINY, excluded=excluded)  # TINY: positive scores only
+
+    def _candidates(self, user_rows: np.ndarray, exclude_seen: bool) -> Candidates | None:
+        """The candidate scores of one chunk of users, which ``_top_n_rows`` ranks.
+
+        None for a model whose ranking is not a top-n of per-item scores (``Hybrid``'s alternation
+        interleaves two lists); ``_top_n_rows`` is then the only way to its ranking.
+        """
+        if self._sparse_scores:
+            return self._sparse_candidates(self._score(user_rows), self._seen(user_rows) if exclude_seen else None)
+        return Candidates(self._chunk_scores(user_rows, exclude_seen))
 
     def _top_n_rows(
         self, user_rows: np.ndarray, n: int, exclude_seen: bool
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Top-n of one chunk as flat arrays ``(position in chunk, item index, score, rank)``."""
-        if self._sparse_scores:
-            excluded = self._seen(user_rows) if exclude_seen else None
-            return self._top_n_sparse(self._score(user_rows), n, excluded)
-        scores = self._chunk_scores(user_rows, exclude_seen)
-        pos, col, rank = top_n_dense(scores, n)
-        return pos, col, scores[pos, col], rank
+        return self._candidates(user_rows, exclude_seen).top_n(n)
 
     def _top_n_similar(self, item_rows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``_top_n_rows`` for ``similar_items``: the most similar other items of one chunk of items."""
         if self._sparse_scores:
-            return self._top_n_sparse(self._similar(item_rows), n, (np.arange(len(item_rows)), item_rows))
-        scores = self._similar_scores(item_rows)
-        pos, col, rank = top_n_dense(scores, n)
-        return pos, col, scores[pos, col], rank
+            itself = (np.arange(len(item_rows)), item_rows)
+            return self._sparse_candidates(self._similar(item_rows), itself).top_n(n)
+        return Candidates(self._similar_scores(item_rows)).top_n(n)
+
+    def _map_chunks(self, count: int, fn: Callable[[np.ndarray], T]) -> list[T]:
+        """``fn(positions)`` for each chunk (``_chunks``) of ``0 .. count - 1``, on ``n_jobs`` threads, in order."""
+        with thread_scope(self._threads()):
+            return list(ordered_map(fn, self._chunks(np.arange(count))))
 
     # --- public API ------------------------------------------------------------------
     def recommend(self, user_ids: Iterable[object], n: int = K, exclude_seen: bool = True) -> pd.DataFrame:
@@ -331,11 +336,10 @@ class BaseRecommender(BaseEstimator, ABC):
         known = np.flatnonzero(rows >= 0)
 
         def top(chunk: np.ndarray) -> tuple[np.ndarray, ...]:
-            pos, col, score, rank = self._top_n_rows(rows[chunk], n, exclude_seen)
-            return chunk[pos], col, score, rank
+            pos, col, score, rank = self._top_n_rows(rows[known[chunk]], n, exclude_seen)
+            return known[chunk[pos]], col, score, rank
 
-        with thread_scope(self._threads()):
-            parts = list(ordered_map(top, self._chunks(known)))
+        parts = self._map_chunks(len(known), top)
         cold = np.flatnonzero(rows < 0)
         if len(cold):
             scores = np.array(self._cold_start_scores(), dtype=np.float64)[None, :]
@@ -369,8 +373,7 @@ class BaseRecommender(BaseEstimator, ABC):
             pos, col, score, rank = self._top_n_similar(rows[chunk], n)
             return chunk[pos], col, score, rank
 
-        with thread_scope(self._threads()):
-            parts = list(ordered_map(top, self._chunks(np.arange(len(rows)))))
+        parts = self._map_chunks(len(rows), top)
         return self._assemble(items, parts, [ITEM_ID, SIMILAR_ITEM_ID, SCORE, RANK])
 
     def recommend_for_user(

@@ -8,6 +8,7 @@ import scipy.sparse as sp
 from sklearn.base import clone
 
 from shopcase.data.interactions import age_in_days
+from shopcase.recommend._topn import Candidates
 from shopcase.recommend.base import BaseRecommender
 from shopcase.recommend.composite import RECOMMENDER
 from shopcase.schema import RATING
@@ -84,6 +85,9 @@ class TimeDecayed(BaseRecommender):
 
     def _similar_scores(self, item_rows: np.ndarray) -> np.ndarray:
         return self.model_._similar_scores(item_rows)
+
+    def _candidates(self, user_rows: np.ndarray, exclude_seen: bool) -> Candidates | None:
+        return self.model_._candidates(user_rows, exclude_seen)
 
     def _top_n_rows(
         self, user_rows: np.ndarray, n: int, exclude_seen: bool

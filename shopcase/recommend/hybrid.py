@@ -8,6 +8,7 @@ import numpy as np
 from scipy.stats import rankdata
 from sklearn.utils.validation import check_is_fitted
 
+from shopcase.recommend._topn import Candidates
 from shopcase.recommend.base import METHODS, BaseRecommender
 from shopcase.recommend.composite import RECOMMENDER, CompositeRecommender
 from shopcase.validate import Choice, Number, SequenceOf
@@ -140,6 +141,10 @@ class Hybrid(CompositeRecommender):
     def _chunk_scores(self, user_rows: np.ndarray, exclude_seen: bool) -> np.ndarray:
         # Seen items are removed inside each model first, so normalisation only sees real candidates.
         return self._combine(self._part_scores(user_rows, exclude_seen), len(user_rows))
+
+    def _candidates(self, user_rows: np.ndarray, exclude_seen: bool) -> Candidates | None:
+        # The alternation is a list of lists, not a top-n of scores: it has no candidate scores.
+        return super()._candidates(user_rows, exclude_seen) if self.strategy == "blend" else None
 
     def _top_n_rows(
         self, user_rows: np.ndarray, n: int, exclude_seen: bool

@@ -18,7 +18,7 @@ import shopcase.recommend._parallel as parallel
 import shopcase.recommend._similarity as similarity
 from shopcase.recommend import EASE, ContentBased, ItemKNN, Popularity, UserKNN
 from shopcase.recommend._similarity import cosine_top_k, cosine_top_k_all, row_norms, sparse_product
-from shopcase.recommend._topn import keep_top_k, top_n_csr, top_n_dense
+from shopcase.recommend._topn import TINY, Candidates, keep_top_k, top_n_csr, top_n_dense
 
 
 def plain_top_n(scores: np.ndarray, n: int, positive: bool = False) -> list[list[int]]:
@@ -91,6 +91,39 @@ def test_top_n_csr_equals_plain_sort(rows, cols, n, density):
         assert col[row == i].tolist() == expected[i]
         assert np.array_equal(value[row == i], candidates[i, expected[i]])
         assert rank[row == i].tolist() == list(range(1, len(expected[i]) + 1))
+
+
+@pytest.mark.parametrize(("rows", "cols", "n"), CASES)
+@pytest.mark.parametrize("kind", ["dense", "sparse"])
+def test_candidates_rank_what_is_left_after_exclusions_on_any_rows(rows, cols, n, kind):
+    """``Candidates``: excluded items and cells never come back, and ranking a subset of rows again (deeper)
+    equals ranking those rows alone."""
+    rng = np.random.default_rng(rows * 11 + cols + n)
+    scores = tied_scores(rng, rows, cols, 0.3)
+    seen = np.nonzero(rng.random((rows, cols)) < 0.1)
+    items = np.flatnonzero(rng.random(cols) < 0.2)
+    cells = np.nonzero(rng.random((rows, cols)) < 0.1)
+    if kind == "sparse":
+        positive = np.where(scores > 0, scores, 0.0)
+        candidates = Candidates(sp.csr_matrix(positive), floor=TINY, excluded=seen)
+        expected = np.where(positive > 0, positive, -np.inf)
+    else:
+        candidates = Candidates(np.where(np.isnan(scores), -np.inf, scores))
+        candidates.exclude(cells=seen)
+        expected = np.where(np.isnan(scores), -np.inf, scores)
+    candidates.exclude(items=items, cells=cells)
+    for cut in (seen, cells):
+        expected[cut] = -np.inf
+    expected[:, items] = -np.inf
+    subset = np.flatnonzero(rng.random(rows) < 0.6)
+    for depth, which in ((n, None), (2 * n + 1, subset)):
+        row, col, value, rank = candidates.top_n(depth, rows=which)
+        chosen = np.arange(rows) if which is None else which
+        lists = plain_top_n(expected[chosen], depth)
+        for i, want in enumerate(lists):
+            assert col[row == i].tolist() == want
+            assert np.array_equal(value[row == i], expected[chosen[i], want])
+            assert rank[row == i].tolist() == list(range(1, len(want) + 1))
 
 
 @pytest.mark.parametrize("kernel", ["scipy's private kernel", "public @"])
