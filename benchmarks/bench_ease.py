@@ -4,7 +4,7 @@ For each catalogue size a shop of 100k users is generated (seed 1; interactions 
 view 1, cart 3, purchase 5). Each measurement is a fresh process reading the same parquet file; after
 loading, the child resets the kernel's peak counter (/proc/self/clear_refs), so "fit extra" is the
 fit's peak resident memory above the loaded data, and "fit peak RSS" the process's peak. shopcase's
-EASE runs in float32 and float64 (LAPACK potrf + potri in place, BLAS threads = the cores, only for
+EASE runs in float32 and float64 with n_jobs=-1 (LAPACK potrf + potri in place, BLAS threads = the cores, only for
 the factorisation); after fitting it recommends the top 10 to every user (its own peak, the counter
 reset again). The peer is Steck's reference closed form as his paper's code writes it: a dense Gram
 matrix and ``numpy.linalg.inv`` (float64, the same BLAS threads), fit only; it needs two or three
@@ -57,7 +57,7 @@ if {dtype!r} == "numpy-inv":
     out["fit_extra_mb"] = status_mb("VmHWM") - base
     out["fit_peak_mb"] = status_mb("VmHWM")
 else:
-    model = EASE(l2={l2}, dtype={dtype!r})
+    model = EASE(l2={l2}, dtype={dtype!r}, n_jobs=-1)
     started = time.perf_counter()
     model.fit(interactions)
     out["fit_s"] = time.perf_counter() - started

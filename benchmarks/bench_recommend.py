@@ -37,14 +37,16 @@ K_NEIGHBOURS = 100
 PAIR = ("ItemKNN", "implicit-cosine")
 """The head-to-head: the same neighbours, the same top-10, one shopcase model against its named peer."""
 
-MODELS = {
+MODELS = {  # every core (n_jobs=-1), as implicit's models use by default
     "Popularity": "Popularity()",
-    "ItemKNN": f"ItemKNN(k_neighbors={K_NEIGHBOURS})",
-    "ItemKNN-bm25": f"ItemKNN(k_neighbors={K_NEIGHBOURS}, weighting='bm25')",
-    "UserKNN": "UserKNN(k_neighbors=20)",
-    "EASE-float32": "EASE(l2=500.0, dtype='float32')",
-    "ContentBased": "ContentBased()",
-    "Hybrid(ItemKNN+Content)": f"Hybrid([ItemKNN(k_neighbors={K_NEIGHBOURS}), ContentBased()], weights=[0.7, 0.3])",
+    "ItemKNN": f"ItemKNN(k_neighbors={K_NEIGHBOURS}, n_jobs=-1)",
+    "ItemKNN-bm25": f"ItemKNN(k_neighbors={K_NEIGHBOURS}, weighting='bm25', n_jobs=-1)",
+    "UserKNN": "UserKNN(k_neighbors=20, n_jobs=-1)",
+    "EASE-float32": "EASE(l2=500.0, dtype='float32', n_jobs=-1)",
+    "ContentBased": "ContentBased(n_jobs=-1)",
+    "Hybrid(ItemKNN+Content)": (
+        f"Hybrid([ItemKNN(k_neighbors={K_NEIGHBOURS}), ContentBased()], weights=[0.7, 0.3], n_jobs=-1)"
+    ),
 }
 
 PRELUDE = r"""
