@@ -11,18 +11,15 @@ import numpy as np
 import pandas as pd
 
 from shopcase.schema import (
-    CART,
     EVENT_TYPE,
     EVENTS_COLUMNS,
     ITEM_ID,
     ORDER_ID,
     PURCHASE,
     QUANTITY,
-    SESSION_ID,
     TIMESTAMP,
     UNIT_PRICE,
     USER_ID,
-    VIEW,
 )
 from shopcase.validate import validate_frame
 
@@ -168,18 +165,6 @@ def average_order_value(events: pd.DataFrame) -> float:
     Not the mean over purchase lines (that would weigh a ten-line order ten times). See ``order_totals``.
     """
     return float(order_totals(events).mean())
-
-
-def funnel(events: pd.DataFrame) -> pd.DataFrame:
-    """Sessions reaching each funnel step: ``step, sessions, share_of_sessions, conversion_from_previous``."""
-    events = validate_frame(events, EVENTS_COLUMNS, "events")
-    kinds = events[EVENT_TYPE].astype(str)
-    reached = {step: events.loc[kinds == step, SESSION_ID].nunique() for step in (VIEW, CART, PURCHASE)}
-    total = events[SESSION_ID].nunique()
-    frame = pd.DataFrame({"step": list(reached), "sessions": list(reached.values())})
-    frame["share_of_sessions"] = frame["sessions"] / total
-    frame["conversion_from_previous"] = frame["sessions"] / frame["sessions"].shift(1)
-    return frame
 
 
 def purchases_in_top_categories(

@@ -27,7 +27,6 @@ from shopcase.plots.search import click_bias, feature_gain, ndcg_by_kind, ranker
 from shopcase.plots.shop import (
     category_mix,
     events_over_time,
-    funnel_chart,
     order_values,
     popularity_curves,
     trading_calendar,
@@ -46,7 +45,6 @@ __all__ = [
     "events_over_time",
     "feature_gain",
     "forecast_examples",
-    "funnel_chart",
     "funnel_steps",
     "importance",
     "inventory_tradeoff",

@@ -118,19 +118,3 @@ def order_values(events_by_shop: dict[str, pd.DataFrame]) -> plt.Figure:
     ax.legend()
     fig.tight_layout()
     return fig
-
-
-def funnel_chart(funnel_table: pd.DataFrame) -> plt.Figure:
-    """Bars of sessions per funnel step, annotated with conversion from the previous step."""
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.bar(funnel_table["step"], funnel_table["sessions"], color=sns.color_palette()[:3])
-    for i, row in funnel_table.iterrows():
-        label = f"{row['sessions']:,}"
-        if pd.notna(row["conversion_from_previous"]):
-            label += f"\n({row['conversion_from_previous']:.0%} of previous)"
-        ax.annotate(label, (i, row["sessions"]), ha="center", va="bottom")
-    ax.set_ylabel("sessions")
-    ax.set_ylim(0, funnel_table["sessions"].max() * 1.25)
-    ax.set_title("Funnel: view -> cart -> purchase")
-    fig.tight_layout()
-    return fig

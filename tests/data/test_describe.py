@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from handmade import event, handmade_events
 
-from shopcase.data import average_order_value, describe_shop, funnel, order_totals
+from shopcase.data import average_order_value, describe_shop, order_totals
 from shopcase.data.describe import STATISTICS
 
 
@@ -49,14 +49,6 @@ def test_zipf_exponent_recovers_a_power_law():
     frame = pd.DataFrame(rows)
     frame["event_type"] = pd.Categorical(frame["event_type"], categories=["view", "cart", "purchase"])
     assert describe_shop(frame)["zipf_exponent"] == pytest.approx(0.8, abs=0.03)
-
-
-def test_funnel_counts_sessions_per_step():
-    table = funnel(handmade_events()).set_index("step")
-    # views in sessions 1-5, carts in 1-3, purchases in 1, 3 and 5 (session 5 buys without a cart event)
-    assert table["sessions"].tolist() == [5, 3, 3]
-    assert table["share_of_sessions"].tolist() == [1.0, 0.6, 0.6]
-    assert table.loc["purchase", "conversion_from_previous"] == 1.0
 
 
 def test_logs_without_purchases_or_orders_raise():

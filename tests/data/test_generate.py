@@ -5,11 +5,11 @@ import pytest
 from shopcase.data import (
     compare_to_reference,
     describe_shop,
-    funnel,
     generate_shop,
     purchases_in_top_categories,
 )
 from shopcase.data.real import load_online_retail
+from shopcase.experiments import funnel
 from shopcase.schema import CATALOGUE_COLUMNS, EMAILS_COLUMNS, EVENTS_COLUMNS, USERS_COLUMNS
 from shopcase.validate import validate_frame
 
@@ -75,7 +75,7 @@ def test_counts_are_in_expected_ranges(shop):
     assert len(shop.catalogue) == 3_000 and len(shop.users) == 4_000
     assert 200_000 < len(events) < 1_000_000
     assert kinds["view"] > kinds["cart"] > kinds["purchase"] > 5_000
-    steps = funnel(events).set_index("step")["share_of_sessions"]
+    steps = funnel(events).set_index("step")["session_conversion"]
     assert 0.01 < steps["purchase"] < 0.15  # a few percent of sessions convert, as in real shops
     assert 0.1 < shop.emails["opened"].mean() < 0.5
 
