@@ -112,8 +112,10 @@ class BusinessRules:
 NO_RULES = BusinessRules()
 GROWTH = 2
 """Each further pass asks the users left short for this many times more candidates."""
-CAPPED_DEPTH = 2
-"""First ranking depth, in multiples of ``n``, under a category cap when blocked items never reach the ranking."""
+CAPPED_DEPTH = 8
+"""First ranking depth, in multiples of ``n``, under a category cap. On the first 20,000 users of the 100k-user
+shop (ItemKNN, at most 3 per category) depths 2, 4, 6, 8 and 12 took 2.1x, 1.8x, 1.7x, 1.7x and 1.8x the
+model's own top-10: shallower first passes leave most users short and rank them again."""
 MODEL, PINNED, COLD = range(3)
 """Codes of ``SOURCES`` while the rules run."""
 Rows = tuple[np.ndarray, np.ndarray, np.ndarray]
