@@ -61,5 +61,5 @@ def test_version_is_exposed():
 
 def test_gitignore_keeps_generated_files_out():
     ignored = (ROOT / ".gitignore").read_text().split()
-    for entry in (".venv/", "build/", "data/generated/", "__pycache__/", ".ipynb_checkpoints/"):
+    for entry in (".venv", "build/", "data/generated/", "__pycache__/", ".ipynb_checkpoints/"):
         assert entry in ignored

@@ -14,6 +14,8 @@ run under pandas 3 (the Makefile installs it without its dependencies; see the R
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -27,7 +29,11 @@ _RESIDUAL_WINDOW = 91
 
 def _statsforecast_model(name: str, season: int, alpha_d: float, alpha_p: float):
     try:
-        from statsforecast import models
+        # statsforecast imports tqdm.auto, which warns in a notebook without ipywidgets (naming the venv's path,
+        # so a notebook's stored output would differ per machine); no progress bar is shown here anyway.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="IProgress not found")
+            from statsforecast import models
     except ImportError as exc:  # pragma: no cover - the Makefile installs it
         raise ImportError(
             "statsforecast is needed for the classical models: pip install --no-deps 'statsforecast>=2.1' "
