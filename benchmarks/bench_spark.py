@@ -104,7 +104,27 @@ def single_machine(n_users: int, cutoff: pd.Timestamp, k: int) -> tuple[dict, di
     return timer.rows, {"stats": stats, "train": train, "truth": truth, "model": model, "recs": recs}
 
 
-def on_spark(spark, n_users: int, cutoff: pd.Timestamp, k: int, folder: str, reference) -> dict:
+def single_machine_from(train: pd.DataFrame, truth: pd.DataFrame, k: int) -> tuple[dict, dict]:
+    """shopcase on one machine from Spark's interactions and truth (a shop too large to generate in memory)."""
+    timer = Timer()
+    timer.rows.update({"generation": float("nan"), "interactions": float("nan")})
+    model = timer("ItemKNN fit", lambda: ItemKNN(k_neighbors=k).fit(train))
+    users = model.user_ids_
+    recs = timer("recommend-all", lambda: model.recommend(users, n=N))
+    metrics = timer("metrics", lambda: ranking_metrics(recs, truth, N))
+    timer.rows["peak RSS MB"] = peak_mb()
+    stats = {
+        "events": float("nan"),
+        "train pairs": len(train),
+        "train users": len(users),
+        "pairs per user (sum n_u^2 / users)": float((train.groupby(USER_ID).size() ** 2).sum() / len(users)),
+        "truth users": truth[USER_ID].nunique(),
+        "ndcg": metrics["ndcg_at_k"],
+    }
+    return timer.rows, {"stats": stats, "train": train, "truth": truth, "model": model, "recs": recs}
+
+
+def on_spark(spark, n_users: int, cutoff: pd.Timestamp, k: int, folder: str, reference, singles: dict) -> dict:
     from pyspark.sql import functions as F
 
     from shopcase.spark import (
@@ -140,10 +160,6 @@ def on_spark(spark, n_users: int, cutoff: pd.Timestamp, k: int, folder: str, ref
 
     recs = timer("recommend-all", recommend_all)
     users = train.select(USER_ID).distinct()
-    timer(
-        "recommend-all (recommend_spark)",
-        lambda: recommend_spark(reference, users, n=N).write.format("noop").mode("overwrite").save(),
-    )
     seen = train.select(USER_ID, ITEM_ID)
     truth = (
         test_events.where(F.col(EVENT_TYPE) == PURCHASE)
@@ -154,6 +170,15 @@ def on_spark(spark, n_users: int, cutoff: pd.Timestamp, k: int, folder: str, ref
         .persist()
     )
     truth.count()
+    if reference is None:  # too large to generate in one process: the single machine starts from Spark's data
+        print(f"shopcase, {n_users:,} users, from Spark's interactions", flush=True)
+        times, data = single_machine_from(train.toPandas(), truth.toPandas(), k)
+        singles[n_users] = (times, data)
+        reference = data["model"]
+    timer(
+        "recommend-all (recommend_spark)",
+        lambda: recommend_spark(reference, users, n=N).write.format("noop").mode("overwrite").save(),
+    )
     metrics = timer("metrics", lambda: ranking_metrics_spark(recs, truth, N))
     timer.rows["ndcg"] = metrics["ndcg_at_k"]
     timer.rows["driver JVM peak RSS MB"] = jvm_peak_mb()
@@ -203,13 +228,20 @@ def main() -> None:
     parser.add_argument("--als-factors", type=int, nargs="+", default=[32])
     parser.add_argument("--driver-memory", default="6g")
     parser.add_argument("--csv", type=Path, default=HERE / "results" / "spark_scaling.csv")
+    parser.add_argument(
+        "--single-max-users",
+        type=int,
+        default=200_000,
+        help="above this, the shop is not generated in one process (~20 GB at 1M users): the single-machine "
+        "column starts from Spark's interactions (fit, recommend, metrics only)",
+    )
     args = parser.parse_args()
     cutoff = pd.Timestamp(args.cutoff)
     print(f"machine: {os.cpu_count()} cores, load average at start {load()} (shared by up to 8 sessions)")
     folder = tempfile.mkdtemp(prefix="bench-spark-")
     rows, singles = [], {}
     try:
-        for n_users in args.sizes:
+        for n_users in (size for size in args.sizes if size <= args.single_max_users):
             print(f"shopcase, {n_users:,} users", flush=True)
             times, data = single_machine(n_users, cutoff, args.k)
             singles[n_users] = (times, data)
@@ -222,14 +254,13 @@ def main() -> None:
             )
             for n_users in args.sizes:
                 print(f"Spark {master}, {n_users:,} users", flush=True)
-                model = singles[n_users][1]["model"]
-                rows.append(
-                    {
-                        "users": n_users,
-                        "engine": f"Spark {master}",
-                        **on_spark(spark, n_users, cutoff, args.k, folder, model),
-                    }
-                )
+                model = singles[n_users][1]["model"] if n_users in singles else None
+                measured = on_spark(spark, n_users, cutoff, args.k, folder, model, singles)
+                if model is None:  # the single-machine row was measured from Spark's data just now
+                    rows.append(
+                        {"users": n_users, "engine": "shopcase (one process, from Spark's data)", **singles[n_users][0]}
+                    )
+                rows.append({"users": n_users, "engine": f"Spark {master}", **measured})
             report(rows, singles, args)  # after every master: a later failure keeps what was measured
             if args.quality and master == args.masters[-1]:
                 table = quality(spark, singles[args.sizes[0]][1], args.als_iterations, args.als_factors)
