@@ -237,7 +237,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     cutoff = pd.Timestamp(args.cutoff)
-    print(f"machine: {os.cpu_count()} cores, load average at start {load()} (shared by up to 8 sessions)")
+    print(f"machine: {os.cpu_count()} cores, load average at start {load()}")
     folder = tempfile.mkdtemp(prefix="bench-spark-")
     rows, singles = [], {}
     try:
@@ -312,7 +312,7 @@ def paper_estimate(table: pd.DataFrame, per_user: dict, k: int) -> str:
     core_s = {step: 2 * row[step] / users * users_50m for step, users in per.items()}
     squares = stats["pairs per user (sum n_u^2 / users)"]
     lines = [
-        f"From the {n_users:,}-user run on local[2] (2 cores; a loaded machine, so an upper bound):",
+        f"From the {n_users:,}-user run on local[2] (2 cores; an upper bound: one machine, at the load printed above):",
         f"- purchases per user: {items_per_user:.2f} items, sum n_u^2 / users = {squares:.1f};",
         f"- co-occurrence rows at 50M users: {pairs / 1e9:.2f} billion item pairs (each once), "
         f"~{pairs * pair_bytes / 1e9:.0f} GB shuffled before compression;",
