@@ -20,6 +20,7 @@ a 50M-user, 100k-item shop from the measured per-user costs.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import resource
 import shutil
@@ -323,7 +324,7 @@ def paper_estimate(table: pd.DataFrame, per_user: dict, k: int) -> str:
     for step, seconds in core_s.items():
         lines.append(
             f"- {step}: {seconds / 3600:,.0f} core-hours at the measured rate -> {seconds / 3600:,.0f} cores for a "
-            f"one-hour nightly window ({seconds / 3600 / 8:,.0f} executors of 8 cores)"
+            f"one-hour nightly window ({math.ceil(seconds / 3600 / 8):,} executor(s) of 8 cores)"
         )
     lines.append(
         "- memory per executor: the largest per-task state is one user block (20,000 users) during generation "
