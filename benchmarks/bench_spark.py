@@ -88,34 +88,28 @@ def single_machine(n_users: int, cutoff: pd.Timestamp, k: int) -> tuple[dict, di
     events = shop.events
     train_events, test_events = events[events[TIMESTAMP] < cutoff], events[events[TIMESTAMP] >= cutoff]
     train = timer("interactions", lambda: purchase_interactions(train_events)[[USER_ID, ITEM_ID, RATING]])
-    model = timer("ItemKNN fit", lambda: ItemKNN(k_neighbors=k).fit(train))
-    users = model.user_ids_
-    recs = timer("recommend-all", lambda: model.recommend(users, n=N))
-    truth = purchase_truth(test_events, train, new_items_only=True, users=users)
-    metrics = timer("metrics", lambda: ranking_metrics(recs, truth, N))
-    timer.rows["peak RSS MB"] = peak_mb()
-    stats = {
-        "events": len(events),
-        "train pairs": len(train),
-        "train users": len(users),
-        "pairs per user (sum n_u^2 / users)": float((train.groupby(USER_ID).size() ** 2).sum() / len(users)),
-        "truth users": truth[USER_ID].nunique(),
-        "ndcg": metrics["ndcg_at_k"],
-    }
-    return timer.rows, {"stats": stats, "train": train, "truth": truth, "model": model, "recs": recs}
+    truth = purchase_truth(test_events, train, new_items_only=True, users=train[USER_ID].unique())
+    return single_machine_from(train, truth, k, timer, n_events=len(events))
 
 
-def single_machine_from(train: pd.DataFrame, truth: pd.DataFrame, k: int) -> tuple[dict, dict]:
-    """shopcase on one machine from Spark's interactions and truth (a shop too large to generate in memory)."""
-    timer = Timer()
-    timer.rows.update({"generation": float("nan"), "interactions": float("nan")})
+def single_machine_from(
+    train: pd.DataFrame, truth: pd.DataFrame, k: int, timer: Timer | None = None, n_events: float = float("nan")
+) -> tuple[dict, dict]:
+    """ItemKNN fit, recommend-all and metrics on one machine from ``train`` and ``truth``.
+
+    Without a ``timer`` (a shop too large to generate in memory, its interactions and truth collected from
+    Spark) generation and interactions are not measured.
+    """
+    if timer is None:
+        timer = Timer()
+        timer.rows.update({"generation": float("nan"), "interactions": float("nan")})
     model = timer("ItemKNN fit", lambda: ItemKNN(k_neighbors=k).fit(train))
     users = model.user_ids_
     recs = timer("recommend-all", lambda: model.recommend(users, n=N))
     metrics = timer("metrics", lambda: ranking_metrics(recs, truth, N))
     timer.rows["peak RSS MB"] = peak_mb()
     stats = {
-        "events": float("nan"),
+        "events": n_events,
         "train pairs": len(train),
         "train users": len(users),
         "pairs per user (sum n_u^2 / users)": float((train.groupby(USER_ID).size() ** 2).sum() / len(users)),
